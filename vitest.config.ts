@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config"
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    // better-sqlite3 is a native addon: forks load it reliably, threads do not.
+    pool: "forks",
+    testTimeout: 30_000,
+    hookTimeout: 30_000
+  }
+})
