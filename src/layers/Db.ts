@@ -1,0 +1,161 @@
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { SqlClient, SqlSchema } from "@effect/sql"
+import { MysqlClient, MysqlMigrator } from "@effect/sql-mysql2"
+import { SqliteClient, SqliteMigrator } from "@effect/sql-sqlite-node"
+import { Context, Data, DateTime, Effect, Layer, Option, Ref, Schedule, Schema } from "effect"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { migrations } from "../../migrations/index.js"
+import { DbSettings, type DbTarget } from "../schema/DbSettings.js"
+import { ScoreRow, UserName } from "../schema/ScoreRow.js"
+import { formatTimestamp, type Timestamp } from "../schema/Timestamp.js"
+
+export class DbError extends Data.TaggedError("DbError")<{
+  readonly reason: "Connect" | "Query"
+  readonly cause: unknown
+}> {
+  override get message() {
+    const detail = this.cause instanceof Error ? this.cause.message : String(this.cause)
+    return this.reason === "Connect" ? `cannot reach the database: ${detail}` : `database query failed: ${detail}`
+  }
+}
+
+/** The points store: each server owns one user's row in `scores`. */
+export interface DbShape {
+  /** Creates the user's row with 0 points if it has none; an existing row is left as it is. */
+  readonly ensureUser: (user: string) => Effect.Effect<void, DbError>
+  /** Adds one point and stamps the row with the current time. */
+  readonly addPoint: (user: string) => Effect.Effect<void, DbError>
+  readonly findUser: (user: string) => Effect.Effect<Option.Option<ScoreRow>, DbError>
+  readonly listUsers: Effect.Effect<ReadonlyArray<ScoreRow>, DbError>
+}
+
+/** Timestamps come from Effect's Clock, so TestClock drives them, in the one configured zone. */
+const currentTimestamp = (zone: DateTime.TimeZone): Effect.Effect<Timestamp> =>
+  Effect.map(DateTime.now, (now) => formatTimestamp(now, zone))
+
+const query = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.mapError(effect, (cause) => new DbError({ reason: "Query", cause }))
+
+/** The same statements serve MySQL, MariaDB and SQLite; only "insert unless present" differs. */
+const makeSql = (zone: DateTime.TimeZone) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const insertIgnore = sql.onDialectOrElse({
+      sqlite: () => sql.literal("INSERT OR IGNORE"),
+      orElse: () => sql.literal("INSERT IGNORE")
+    })
+    const findUser = SqlSchema.findOne({
+      Request: UserName,
+      Result: ScoreRow,
+      execute: (user) => sql`SELECT user, points, datetime_stamp FROM scores WHERE user = ${user}`
+    })
+    const listUsers = SqlSchema.findAll({
+      Request: Schema.Void,
+      Result: ScoreRow,
+      execute: () => sql`SELECT user, points, datetime_stamp FROM scores ORDER BY user`
+    })
+    return Db.of({
+      ensureUser: (user) =>
+        currentTimestamp(zone).pipe(
+          Effect.flatMap((at) => sql`${insertIgnore} INTO scores (user, points, datetime_stamp) VALUES (${user}, 0, ${at})`),
+          query,
+          Effect.asVoid
+        ),
+      addPoint: (user) =>
+        currentTimestamp(zone).pipe(
+          Effect.flatMap((at) => sql`UPDATE scores SET points = points + 1, datetime_stamp = ${at} WHERE user = ${user}`),
+          query,
+          Effect.asVoid
+        ),
+      findUser: (user) => query(findUser(user)),
+      listUsers: query(listUsers(undefined))
+    })
+  })
+
+/** A process-local store for layer-swapped tests. */
+const makeMemory = (zone: DateTime.TimeZone) =>
+  Effect.gen(function*() {
+    const rows = yield* Ref.make(new Map<string, ScoreRow>())
+    const update = (f: (rows: Map<string, ScoreRow>, at: Timestamp) => void) =>
+      Effect.flatMap(currentTimestamp(zone), (at) => Ref.update(rows, (current) => {
+        const next = new Map(current)
+        f(next, at)
+        return next
+      }))
+    return Db.of({
+      ensureUser: (user) =>
+        update((rows, at) => {
+          if (!rows.has(user)) rows.set(user, new ScoreRow({ user, points: 0, datetime_stamp: at }))
+        }),
+      addPoint: (user) =>
+        update((rows, at) => {
+          const row = rows.get(user)
+          if (row) rows.set(user, new ScoreRow({ user, points: row.points + 1, datetime_stamp: at }))
+        }),
+      findUser: (user) => Ref.get(rows).pipe(Effect.map((rows) => Option.fromNullable(rows.get(user)))),
+      listUsers: Ref.get(rows).pipe(Effect.map((rows) => [...rows.values()].sort((a, b) => a.user.localeCompare(b.user))))
+    })
+  })
+
+const mysqlClient = (target: Extract<DbTarget, { _tag: "Mysql" }>) =>
+  MysqlClient.layer({
+    host: target.host,
+    port: target.port,
+    username: target.user,
+    password: target.password,
+    database: target.database,
+    maxConnections: target.poolSize,
+    // DATETIMEs come back as the text the server holds, never shifted by this process's TZ.
+    poolConfig: { dateStrings: true }
+  })
+
+const embeddedClient = (file: string) =>
+  Layer.unwrapEffect(Effect.sync(() => {
+    if (file !== ":memory:") Fs.mkdirSync(Path.dirname(Path.resolve(file)), { recursive: true })
+    return SqliteClient.layer({ filename: file })
+  }))
+
+export class Db extends Context.Tag("scoreline/Db")<Db, DbShape>() {
+  /** The SQL store on a target, with its migrations run first when `migrate` is set. */
+  static readonly sql = (options: { readonly target: DbTarget; readonly migrate: boolean; readonly timeZone: DateTime.TimeZone }) => {
+    const client = options.target._tag === "Mysql" ? mysqlClient(options.target) : embeddedClient(options.target.file)
+    const migrator = options.target._tag === "Mysql"
+      ? MysqlMigrator.layer({ loader: migrations })
+      : SqliteMigrator.layer({ loader: migrations })
+    const migrated = options.migrate
+      ? Layer.provideMerge(migrator.pipe(Layer.provide(NodeContext.layer)), client)
+      : client
+    return Layer.effect(Db, makeSql(options.timeZone)).pipe(Layer.provide(migrated))
+  }
+
+  /** An in-memory store for tests. */
+  static readonly memory = (timeZone: DateTime.TimeZone = DateTime.zoneUnsafeMakeNamed("UTC")) =>
+    Layer.effect(Db, makeMemory(timeZone))
+
+  /**
+   * The store the environment asks for (`DB_HOST` → MySQL, else `DB_FILE`), migrated. MySQL is retried with
+   * backoff for `DB_CONNECT_TIMEOUT`, because in compose the server often starts before the database.
+   */
+  static readonly fromEnv = Layer.unwrapEffect(Effect.gen(function*() {
+    const settings = yield* DbSettings
+    const where = settings.target._tag === "Mysql"
+      ? `mysql://${settings.target.user}@${settings.target.host}:${settings.target.port}/${settings.target.database}`
+      : `sqlite:${settings.target.file}`
+    const retried = settings.target._tag === "Mysql"
+      ? Db.sql(settings).pipe(
+        Layer.tapError((error) => Effect.logWarning("database not ready, retrying", { database: where, error: String(error) })),
+        Layer.retry(
+          Schedule.exponential("250 millis", 2).pipe(
+            Schedule.union(Schedule.spaced("5 seconds")),
+            Schedule.upTo(settings.connectTimeout)
+          )
+        )
+      )
+      : Db.sql(settings)
+    return retried.pipe(
+      Layer.mapError((cause) => new DbError({ reason: "Connect", cause })),
+      Layer.tap(() => Effect.logInfo("database ready", { database: where }))
+    )
+  }))
+}

@@ -1,0 +1,29 @@
+import { Context, Duration, Effect, Layer, Schedule, Stream } from "effect"
+import { config, Seconds } from "../schema/Setting.js"
+
+/** The n-th update since the ticker started (1, 2, 3…). */
+export type Tick = number
+
+/** When points updates happen: every `interval`, the first one an interval after start (as the seeds' loops). */
+export interface TickerShape {
+  readonly interval: Duration.Duration
+  readonly ticks: Stream.Stream<Tick>
+}
+
+export const UpdateInterval = config({ env: "UPDATE_INTERVAL", schema: Seconds, default: "30" })
+
+export class Ticker extends Context.Tag("scoreline/Ticker")<Ticker, TickerShape>() {
+  /**
+   * Fixed-rate, not fixed-delay: a slow database write does not push later ticks back, and a tick that is
+   * late is not run twice to catch up. Each run of `ticks` has its own clock, so servers sharing a Ticker
+   * tick independently.
+   */
+  static readonly layer = (interval: Duration.DurationInput) =>
+    Layer.succeed(Ticker, {
+      interval: Duration.decode(interval),
+      ticks: Stream.fromSchedule(Schedule.fixed(interval)).pipe(Stream.map((n) => n + 1))
+    })
+
+  /** Every `UPDATE_INTERVAL` seconds (default 30, fractions allowed). */
+  static readonly fromEnv = Layer.unwrapEffect(Effect.map(UpdateInterval, Ticker.layer))
+}

@@ -1,0 +1,115 @@
+import { Deferred, Effect, Exit, FiberSet, Mailbox, Option, Ref } from "effect"
+import {
+  type Address,
+  type Connection,
+  type Datagram,
+  formatAddress,
+  TransportError,
+  type TransportShape
+} from "./Types.js"
+
+/**
+ * An in-process network. Listeners are keyed by port; a connection is two mailboxes, one per direction, so
+ * ordering, EOF and half-close behave as on TCP. Datagrams to a port nobody listens on vanish, as on UDP.
+ * Everything runs on Effect's scheduler, so TestClock drives timeouts deterministically.
+ */
+export const makeMemoryTransport = Effect.gen(function*() {
+  const streams = new Map<number, Mailbox.Mailbox<Connection>>()
+  const datagrams = new Map<number, Mailbox.Mailbox<Datagram>>()
+  const nextPort = yield* Ref.make(49152)
+
+  const portFor = (address: Address) =>
+    address.port === 0 ? Ref.getAndUpdate(nextPort, (port) => port + 1) : Effect.succeed(address.port)
+
+  const claim = <A>(registry: Map<number, A>, address: Address, value: A) =>
+    Effect.flatMap(portFor(address), (port) =>
+      registry.has(port)
+        ? Effect.fail(new TransportError({ reason: "Listen", address: formatAddress(address), cause: new Error("EADDRINUSE") }))
+        : Effect.acquireRelease(Effect.sync(() => {
+          registry.set(port, value)
+          return port
+        }), () => Effect.sync(() => registry.delete(port))))
+
+  /** One end of a pipe: reads what the other end writes. */
+  const end = (remote: string, inbound: Mailbox.Mailbox<Uint8Array>, outbound: Mailbox.Mailbox<Uint8Array>): Connection => ({
+    remote,
+    read: inbound.take.pipe(Effect.map(Option.some), Effect.catchTag("NoSuchElementException", () => Effect.succeedNone)),
+    write: (data) =>
+      Effect.flatMap(outbound.offer(typeof data === "string" ? new TextEncoder().encode(data) : data), (accepted) =>
+        accepted ? Effect.void : Effect.fail(new TransportError({ reason: "Write", address: remote, cause: new Error("connection closed") }))),
+    end: Effect.asVoid(outbound.end)
+  })
+
+  const transport: TransportShape = {
+    listenStream: (address) =>
+      Effect.gen(function*() {
+        const accepted = yield* Mailbox.make<Connection>()
+        const port = yield* claim(streams, address, accepted)
+        return {
+          address: { host: address.host, port },
+          serve: (handle) =>
+            Effect.gen(function*() {
+              const fibers = yield* FiberSet.make()
+              return yield* accepted.take.pipe(
+                Effect.flatMap((connection) =>
+                  FiberSet.run(fibers, handle(connection).pipe(
+                    Effect.ensuring(Effect.asVoid(connection.end)),
+                    Effect.catchAllCause((cause) => Effect.logWarning("connection handler failed", cause))
+                  ))
+                ),
+                Effect.forever
+              )
+            }).pipe(Effect.scoped, Effect.orDie)
+        }
+      }),
+
+    listenDatagram: (address) =>
+      Effect.gen(function*() {
+        const inbox = yield* Mailbox.make<Datagram>()
+        const port = yield* claim(datagrams, address, inbox)
+        return {
+          address: { host: address.host, port },
+          serve: (handle) =>
+            Effect.gen(function*() {
+              const fibers = yield* FiberSet.make()
+              return yield* inbox.take.pipe(
+                Effect.flatMap((datagram) =>
+                  FiberSet.run(fibers, handle(datagram).pipe(
+                    Effect.catchAllCause((cause) => Effect.logWarning("datagram handler failed", cause))
+                  ))
+                ),
+                Effect.forever
+              )
+            }).pipe(Effect.scoped, Effect.orDie)
+        }
+      }),
+
+    connect: (address) =>
+      Effect.gen(function*() {
+        const listener = streams.get(address.port)
+        if (listener === undefined) {
+          return yield* new TransportError({ reason: "Connect", address: formatAddress(address), cause: new Error("ECONNREFUSED") })
+        }
+        const toServer = yield* Mailbox.make<Uint8Array>()
+        const toClient = yield* Mailbox.make<Uint8Array>()
+        // Closing the client's scope closes both directions, as a socket's close would.
+        yield* Effect.addFinalizer(() => Effect.all([toServer.end, toClient.end]))
+        yield* listener.offer(end(`memory-client:${address.port}`, toServer, toClient))
+        return end(formatAddress(address), toClient, toServer)
+      }),
+
+    exchange: (address, data) =>
+      Effect.gen(function*() {
+        const answer = yield* Deferred.make<Uint8Array>()
+        const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data
+        datagrams.get(address.port)?.unsafeOffer({
+          remote: `memory-client:${address.port}`,
+          data: bytes,
+          reply: (reply) =>
+            Deferred.done(answer, Exit.succeed(typeof reply === "string" ? new TextEncoder().encode(reply) : reply))
+        })
+        return yield* Deferred.await(answer)
+      })
+  }
+  return transport
+})

@@ -1,0 +1,70 @@
+import { Config, ConfigError, Duration, Either, Option, Redacted } from "effect"
+import * as Fs from "node:fs"
+import { TimeZoneFromString } from "./Timestamp.js"
+import { config, Flag, NonEmptyText, Port, PositiveInt, Seconds, Text } from "./Setting.js"
+
+/** Where the points live: MySQL when `DB_HOST` is set, else the embedded SQLite file. */
+export type DbTarget =
+  | {
+    readonly _tag: "Mysql"
+    readonly host: string
+    readonly port: number
+    readonly user: string
+    readonly password: Redacted.Redacted
+    readonly database: string
+    readonly poolSize: number
+  }
+  | { readonly _tag: "Embedded"; readonly file: string }
+
+export interface DbSettings {
+  readonly target: DbTarget
+  /** Run the migrations when the layer is built (off for replicas behind a compose migrate job). */
+  readonly migrate: boolean
+  /** How long to keep trying to reach MySQL at start-up before giving up. */
+  readonly connectTimeout: Duration.Duration
+  readonly timeZone: typeof TimeZoneFromString.Type
+}
+
+/** `DB_PASS_FILE` (a Docker secret) wins over `DB_PASS`; the file's trailing newline is not part of it. */
+const password = Config.all({
+  file: Config.option(config({ env: "DB_PASS_FILE", schema: NonEmptyText })),
+  text: config({ env: "DB_PASS", schema: Text, default: "" })
+}).pipe(Config.mapOrFail(({ file, text }) =>
+  Option.match(file, {
+    onNone: () => Either.right(Redacted.make(text)),
+    onSome: (path) =>
+      Either.try({
+        try: () => Redacted.make(Fs.readFileSync(path, "utf8").replace(/\r?\n$/, "")),
+        catch: (cause) => ConfigError.InvalidData(["DB_PASS_FILE"], `cannot read ${path}: ${String(cause)}`)
+      })
+  })
+))
+
+export const DbSettings: Config.Config<DbSettings> = Config.all({
+  host: Config.option(config({ env: "DB_HOST", schema: NonEmptyText })),
+  port: config({ env: "DB_PORT", schema: Port, default: "3306" }),
+  user: config({ env: "DB_USER", schema: NonEmptyText, default: "root" }),
+  password,
+  database: config({ env: "DB_NAME", schema: NonEmptyText, default: "scoreline" }),
+  poolSize: config({ env: "DB_POOL_SIZE", schema: PositiveInt, default: "10" }),
+  file: config({ env: "DB_FILE", schema: NonEmptyText, default: "data/scoreline.db" }),
+  migrate: config({ env: "DB_MIGRATE", schema: Flag, default: "true" }),
+  connectTimeout: config({ env: "DB_CONNECT_TIMEOUT", schema: Seconds, default: "30" }),
+  timeZone: config({ env: "TIME_ZONE", schema: TimeZoneFromString, default: "UTC" })
+}).pipe(Config.map((s) => ({
+  target: Option.match(s.host, {
+    onNone: (): DbTarget => ({ _tag: "Embedded", file: s.file }),
+    onSome: (host): DbTarget => ({
+      _tag: "Mysql",
+      host,
+      port: s.port,
+      user: s.user,
+      password: s.password,
+      database: s.database,
+      poolSize: s.poolSize
+    })
+  }),
+  migrate: s.migrate,
+  connectTimeout: s.connectTimeout,
+  timeZone: s.timeZone
+})))
