@@ -43,3 +43,7 @@ export const append = (rest: Uint8Array, chunk: Uint8Array): Uint8Array => {
   joined.set(chunk, rest.length)
   return joined
 }
+
+/** At EOF whatever is left is the last request, terminated or not (`printf REQ | nc -N`). */
+export const flushFrames = (rest: Uint8Array): ReadonlyArray<Frame> =>
+  rest.length === 0 ? [] : rest.length > MAX_REQUEST_BYTES ? [{ _tag: "TooLong" }] : [{ _tag: "Request", bytes: rest }]

@@ -31,7 +31,9 @@ export const RequestFromText = Schema.transformOrFail(Schema.String, Request, {
     const lower = text.toLowerCase()
     if (lower === "get_data") return ParseResult.succeed({ _tag: "GetData" as const })
     if (lower === "quit") return ParseResult.succeed({ _tag: "Quit" as const })
-    return ParseResult.fail(new ParseResult.Type(ast, raw, text === "" ? "empty request" : "unknown request"))
+    return ParseResult.fail(
+      new ParseResult.Type(ast, raw, text === "" ? "empty request" : `unknown request ${JSON.stringify(text.slice(0, 64))}`)
+    )
   },
   encode: (request) =>
     ParseResult.succeed(
@@ -49,7 +51,7 @@ export const Utf8FromBytes = Schema.transformOrFail(Schema.Uint8ArrayFromSelf, S
   decode: (bytes, _, ast) =>
     Either.try({
       try: () => new TextDecoder("utf-8", { fatal: true }).decode(bytes),
-      catch: () => new ParseResult.Type(ast, bytes, "not UTF-8")
+      catch: () => new ParseResult.Type(ast, bytes, "unknown request (not UTF-8)")
     }),
   encode: (text) => ParseResult.succeed(new TextEncoder().encode(text))
 })
@@ -100,6 +102,10 @@ export const encodeReply = (dialect: Dialect, reply: PointsReply): string =>
     ? `${Schema.encodeSync(CommaReplyLine)(reply)}\n`
     : Schema.encodeSync(PipeReplyLine)(reply)
 
-/** The error reply: `ERROR <reason>\n`, or seed 001's own sentence on a connection that speaks its dialect. */
-export const encodeError = (dialect: Dialect, reason: string): string =>
+/** The reply to a request the server does not understand; seed 001's dialect has its own sentence for it. */
+export const encodeRefusal = (dialect: Dialect, reason: string): string =>
   dialect === "get_data" ? "Invalid command. Use 'get_data' or 'quit'" : `ERROR ${reason}\n`
+
+/** The reply when the server cannot answer a good request (no row, database down), in the dialect's framing. */
+export const encodeError = (dialect: Dialect, reason: string): string =>
+  dialect === "get_data" ? `ERROR ${reason}` : `ERROR ${reason}\n`
