@@ -144,7 +144,7 @@ export class Db extends Context.Tag("scoreline/Db")<Db, DbShape>() {
       : `sqlite:${settings.target.file}`
     const retried = settings.target._tag === "Mysql"
       ? Db.sql(settings).pipe(
-        Layer.tapError((error) => Effect.logWarning("database not ready, retrying", { database: where, error: String(error) })),
+        Layer.tapError((error) => Effect.logWarning("database not ready, retrying").pipe(Effect.annotateLogs({ database: where, error: String(error) }))),
         Layer.retry(
           Schedule.exponential("250 millis", 2).pipe(
             Schedule.union(Schedule.spaced("5 seconds")),
@@ -155,7 +155,7 @@ export class Db extends Context.Tag("scoreline/Db")<Db, DbShape>() {
       : Db.sql(settings)
     return retried.pipe(
       Layer.mapError((cause) => new DbError({ reason: "Connect", cause })),
-      Layer.tap(() => Effect.logInfo("database ready", { database: where }))
+      Layer.tap(() => Effect.logInfo("database ready").pipe(Effect.annotateLogs({ database: where })))
     )
   }))
 }

@@ -34,7 +34,7 @@ const answer = (user: string, dialect: Dialect) =>
       onSome: (row) => encodeReply(dialect, { user: row.user, points: row.points, lastUpdate: row.datetime_stamp })
     })),
     Effect.catchTag("DbError", (error) =>
-      Effect.as(Effect.logWarning("cannot answer: database unavailable", { error: error.message }), encodeError(dialect, "database unavailable")))
+      Effect.as(Effect.logWarning("cannot answer: database unavailable").pipe(Effect.annotateLogs({ error: error.message })), encodeError(dialect, "database unavailable")))
   )
 
 /**
@@ -65,7 +65,7 @@ export const handleConnection = (user: string, idleTimeout: Duration.DurationInp
         }
         const request = decodeRequest(frame.bytes)
         if (Either.isLeft(request)) {
-          yield* Effect.logDebug("refused request", { reason: refusal(request.left) })
+          yield* Effect.logDebug("refused request").pipe(Effect.annotateLogs({ reason: refusal(request.left) }))
           yield* connection.write(encodeRefusal(dialect, refusal(request.left)))
           continue
         }
@@ -114,8 +114,8 @@ export const updatePoints = (user: string) =>
     const ticker = yield* Ticker
     yield* Stream.runForEach(ticker.ticks, (tick) =>
       db.addPoint(user).pipe(
-        Effect.tap(() => Effect.logInfo("point added", { tick })),
-        Effect.catchTag("DbError", (error: DbError) => Effect.logWarning("point not added", { tick, error: error.message }))
+        Effect.tap(() => Effect.logInfo("point added").pipe(Effect.annotateLogs({ tick }))),
+        Effect.catchTag("DbError", (error: DbError) => Effect.logWarning("point not added").pipe(Effect.annotateLogs({ tick, error: error.message })))
       ))
   })
 
@@ -146,7 +146,7 @@ export const bindPointsServer = (
         address: udp.address,
         accept: udp.serve(handleDatagram(options.user))
       }))
-    yield* Effect.logInfo("points server listening", { host: listener.address.host, port: listener.address.port })
+    yield* Effect.logInfo("points server listening").pipe(Effect.annotateLogs({ host: listener.address.host, port: listener.address.port }))
     return {
       address: listener.address,
       // Both fibers run until interrupted; Effect.all interrupts the survivor when either one fails.

@@ -1,7 +1,7 @@
 import { Config, ConfigError, Duration, Either, Option, Redacted } from "effect"
 import * as Fs from "node:fs"
 import { TimeZoneFromString } from "./Timestamp.js"
-import { config, Flag, NonEmptyText, Port, PositiveInt, Seconds, Text } from "./Setting.js"
+import { config, Flag, optionalConfig, NonEmptyText, Port, PositiveInt, Seconds, Text } from "./Setting.js"
 
 /** Where the points live: MySQL when `DB_HOST` is set, else the embedded SQLite file. */
 export type DbTarget =
@@ -27,7 +27,7 @@ export interface DbSettings {
 
 /** `DB_PASS_FILE` (a Docker secret) wins over `DB_PASS`; the file's trailing newline is not part of it. */
 const password = Config.all({
-  file: Config.option(config({ env: "DB_PASS_FILE", schema: NonEmptyText })),
+  file: optionalConfig({ env: "DB_PASS_FILE", schema: NonEmptyText }),
   text: config({ env: "DB_PASS", schema: Text, default: "" })
 }).pipe(Config.mapOrFail(({ file, text }) =>
   Option.match(file, {
@@ -41,7 +41,7 @@ const password = Config.all({
 ))
 
 export const DbSettings: Config.Config<DbSettings> = Config.all({
-  host: Config.option(config({ env: "DB_HOST", schema: NonEmptyText })),
+  host: optionalConfig({ env: "DB_HOST", schema: NonEmptyText }),
   port: config({ env: "DB_PORT", schema: Port, default: "3306" }),
   user: config({ env: "DB_USER", schema: NonEmptyText, default: "root" }),
   password,

@@ -1,5 +1,5 @@
-import { Options } from "@effect/cli"
-import { Config, ConfigError, Duration, Either, ParseResult, Schema } from "effect"
+import { HelpDoc, Options, ValidationError } from "@effect/cli"
+import { Config, ConfigError, Duration, Either, Option, ParseResult, Schema } from "effect"
 
 /**
  * A program setting: a command-line flag that falls back to an environment variable, then to a documented
@@ -15,25 +15,48 @@ export interface SettingSpec<A> {
 
 /** The setting as an environment variable only (what `stack` and the layers read). */
 export const config = <A>(spec: Omit<SettingSpec<A>, "flag" | "description">): Config.Config<A> => {
-  const raw = spec.default === undefined ? Config.string(spec.env) : Config.string(spec.env).pipe(Config.withDefault(spec.default))
+  // A required setting that is absent is reported as invalid, not missing, so the message names the variable.
+  const raw = spec.default === undefined
+    ? Config.option(Config.string(spec.env)).pipe(Config.mapOrFail(Option.match({
+      onNone: () => Either.left(ConfigError.InvalidData([spec.env], "is required but not set")),
+      onSome: Either.right
+    })))
+    : Config.string(spec.env).pipe(Config.withDefault(spec.default))
   return Config.mapOrFail(raw, (text) =>
     Schema.decodeEither(spec.schema)(text).pipe(
-      Either.mapLeft((error) => ConfigError.InvalidData([spec.env], `${JSON.stringify(text)} is not valid: ${message(error)}`))
+      Either.mapLeft((error) => ConfigError.InvalidData([spec.env], `${message(error)}, got ${JSON.stringify(text)}`))
     ))
 }
+
+/** A setting that may be absent (`DB_HOST`: unset means the embedded database). */
+export const optionalConfig = <A>(spec: { readonly env: string; readonly schema: Schema.Schema<A, string> }) =>
+  Config.option(Config.string(spec.env)).pipe(Config.mapOrFail(Option.match({
+    onNone: () => Either.right(Option.none<A>()),
+    onSome: (text) =>
+      Schema.decodeEither(spec.schema)(text).pipe(
+        Either.map(Option.some),
+        Either.mapLeft((error) => ConfigError.InvalidData([spec.env], `${message(error)}, got ${JSON.stringify(text)}`))
+      )
+  })))
 
 /** The setting as a flag with its environment fallback; `--help` shows both names and the default. */
 export const option = <A>(spec: SettingSpec<A>): Options.Options<A> =>
   Options.text(spec.flag).pipe(
-    Options.withSchema(spec.schema),
+    Options.mapEffect((text) =>
+      Schema.decodeEither(spec.schema)(text).pipe(
+        Either.mapLeft((error) =>
+          ValidationError.invalidValue(HelpDoc.p(`--${spec.flag}: ${message(error)}, got ${JSON.stringify(text)}`))
+        )
+      )
+    ),
     Options.withFallbackConfig(config(spec)),
     Options.withDescription(
-      `${spec.description} [env ${spec.env}${spec.default === undefined ? "" : `, default ${spec.default || '""'}`}]`
+      `${spec.description} [env ${spec.env}${spec.default === undefined ? ", required" : `, default ${spec.default || '""'}`}]`
     )
   )
 
 const message = (error: ParseResult.ParseError) =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => issue.message).join("; ")
+  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => issue.message).join("; ").replace(/^Unable to decode .* into a number$/, "expected a number")
 
 // The value schemas settings are made of.
 export const Port = Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 65535), Schema.annotations({ message: () => "expected a port number from 0 to 65535" }))
@@ -58,3 +81,16 @@ export const Seconds = Schema.transform(
   Schema.DurationFromSelf,
   { strict: true, decode: (seconds) => Duration.millis(Math.round(seconds * 1000)), encode: (d) => Duration.toSeconds(d) }
 )
+
+/** One of a fixed set of words, case-insensitive (`TRANSPORT=UDP` works). */
+export const oneOf = <const Words extends ReadonlyArray<string>>(...words: Words) =>
+  Schema.transformOrFail(Schema.String, Schema.Literal(...words), {
+    strict: true,
+    decode: (text, _, ast) => {
+      const word = words.find((w) => w.toLowerCase() === text.toLowerCase())
+      return word === undefined
+        ? ParseResult.fail(new ParseResult.Type(ast, text, `expected one of ${words.join(", ")}`))
+        : ParseResult.succeed(word as Words[number])
+    },
+    encode: (word) => ParseResult.succeed(word as string)
+  })

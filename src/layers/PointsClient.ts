@@ -1,0 +1,128 @@
+import { Data, Duration, Effect, Either, Option, Schedule, Schema } from "effect"
+import { type Dialect, type PointsReply, ReplyLine, RequestFromText } from "../schema/PointsProtocol.js"
+import type { TransportKind } from "./PointsServer.js"
+import { type Connection, formatAddress, Transport, type TransportError } from "./Transport.js"
+
+export interface PointsTarget {
+  readonly host: string
+  readonly port: number
+  readonly transport: TransportKind
+  readonly dialect: Dialect
+  /** How long one request may take, connect to reply. */
+  readonly timeout: Duration.DurationInput
+}
+
+export interface RetryPolicy {
+  /** Tries in all, the first included (seed 002's clients: 5). */
+  readonly tries: number
+  readonly initialDelay: Duration.DurationInput
+  readonly maxDelay: Duration.DurationInput
+}
+
+export class ClientError extends Data.TaggedError("ClientError")<{
+  readonly reason: "Unreachable" | "Timeout" | "Refused" | "BadReply"
+  readonly target: string
+  readonly detail: string
+}> {
+  override get message() {
+    return `${this.target}: ${this.detail}`
+  }
+}
+
+export interface Answer {
+  /** The reply as the server sent it, without its line terminator. */
+  readonly line: string
+  readonly reply: PointsReply
+}
+
+const MAX_REPLY_BYTES = 4096
+const requestFor = (dialect: Dialect) =>
+  Schema.encodeSync(RequestFromText)(dialect === "get_data" ? { _tag: "GetData" } : { _tag: "LatestPoints", keepAlive: false })
+
+/** A reply is complete at its newline, at EOF, or (seed 001's bare replies) once it parses. */
+const readReply = (connection: Connection) =>
+  Effect.gen(function*() {
+    const decoder = new TextDecoder()
+    let text = ""
+    while (text.length < MAX_REPLY_BYTES) {
+      const chunk = yield* connection.read
+      if (Option.isNone(chunk)) break
+      text += decoder.decode(chunk.value, { stream: true })
+      if (text.includes("\n") || Either.isRight(Schema.decodeEither(ReplyLine)(text))) break
+    }
+    return text.split("\n")[0]!.replace(/\r$/, "")
+  })
+
+const interpret = (target: string) => (line: string): Effect.Effect<Answer, ClientError> =>
+  Schema.decodeEither(ReplyLine)(line).pipe(
+    Either.match({
+      onRight: (reply) => Effect.succeed({ line, reply }),
+      onLeft: () =>
+        line === ""
+          ? Effect.fail(new ClientError({ reason: "BadReply", target, detail: "the server closed without replying" }))
+          : /^ERROR |^Invalid command/.test(line)
+          ? Effect.fail(new ClientError({ reason: "Refused", target, detail: `the server answered: ${line}` }))
+          : Effect.fail(new ClientError({ reason: "BadReply", target, detail: `not a points reply: ${JSON.stringify(line.slice(0, 80))}` }))
+    })
+  )
+
+/** Asks a points server once: ours, or any of the seeds' (only the reply line matters). */
+export const askPoints = (target: PointsTarget): Effect.Effect<Answer, ClientError, Transport> => {
+  const where = `${target.transport}://${formatAddress(target)}`
+  const unreachable = (error: TransportError) => new ClientError({ reason: "Unreachable", target: where, detail: error.message })
+  return Effect.gen(function*() {
+    const transport = yield* Transport
+    if (target.transport === "udp") {
+      const bytes = yield* transport.exchange(target, requestFor(target.dialect))
+      return new TextDecoder().decode(bytes).replace(/\r?\n$/, "")
+    }
+    return yield* Effect.scoped(Effect.gen(function*() {
+      const connection = yield* transport.connect(target)
+      // seed 002 wants a line; seed 001's servers refuse `get_data\n`, so that dialect goes bare, then `quit`.
+      yield* connection.write(target.dialect === "get_data" ? requestFor(target.dialect) : `${requestFor(target.dialect)}\n`)
+      const line = yield* readReply(connection)
+      if (target.dialect === "get_data") yield* Effect.ignore(connection.write("quit"))
+      yield* connection.end
+      return line
+    }))
+  }).pipe(
+    Effect.mapError(unreachable),
+    Effect.timeoutFail({
+      duration: target.timeout,
+      onTimeout: () => new ClientError({ reason: "Timeout", target: where, detail: `no reply within ${Duration.format(target.timeout)}` })
+    }),
+    Effect.flatMap(interpret(where))
+  )
+}
+
+/** Capped exponential backoff: initialDelay, ×2 each time, never longer than maxDelay. */
+export const backoff = (policy: RetryPolicy) =>
+  Schedule.exponential(policy.initialDelay, 2).pipe(
+    Schedule.union(Schedule.spaced(policy.maxDelay)),
+    Schedule.intersect(Schedule.recurs(policy.tries - 1))
+  )
+
+/**
+ * Asks, retrying while the server is unreachable, silent or answering with an error (starting up, database
+ * down). Something that is not a points server is not retried. Fails with the last error after `tries`.
+ */
+export const askPointsWithRetry = (target: PointsTarget, policy: RetryPolicy) =>
+  askPoints(target).pipe(
+    Effect.tapError((error) => Effect.logWarning("no answer").pipe(Effect.annotateLogs({ error: error.message }))),
+    Effect.retry({ schedule: backoff(policy), while: (error) => error.reason !== "BadReply" }),
+    Effect.mapError((error) =>
+      error.reason === "BadReply"
+        ? error
+        : new ClientError({ ...error, detail: `gave up after ${policy.tries} tries: ${error.detail}` }))
+  )
+
+/**
+ * Polls every `interval` (seed 001: 10 s), each poll a fresh request, so a restarted server is simply
+ * reached again. Fails only when one poll has used up all its tries.
+ */
+export const pollPoints = <E, R>(
+  target: PointsTarget,
+  policy: RetryPolicy,
+  interval: Duration.DurationInput,
+  onAnswer: (answer: Answer) => Effect.Effect<void, E, R>
+) => askPointsWithRetry(target, policy).pipe(Effect.flatMap(onAnswer), Effect.repeat(Schedule.spaced(interval)))

@@ -1,0 +1,18 @@
+import { Command } from "@effect/cli"
+import { Console, Duration, Effect, Layer } from "effect"
+import { askPointsWithRetry, pollPoints } from "../layers/PointsClient.js"
+import { runProgram } from "../layers/Program.js"
+import { Transport } from "../layers/Transport.js"
+import { clientOptions } from "../schema/PointsSettings.js"
+
+// Asks a points server (ours or a seed's) for the latest points and prints the reply line on stdout.
+const client = Command.make("client", clientOptions, (settings) => {
+  const target = { ...settings, timeout: settings.timeout }
+  const print = (answer: { readonly line: string }) => Console.log(answer.line)
+  return (Duration.isZero(settings.interval)
+    ? Effect.flatMap(askPointsWithRetry(target, settings), print)
+    : pollPoints(target, settings, settings.interval, print)
+  ).pipe(Effect.provide(Layer.mergeAll(Transport.node)))
+})
+
+runProgram("client", client, "Asks a points server for the latest points, once or every POLL_INTERVAL seconds.")

@@ -1,0 +1,17 @@
+import { Command } from "@effect/cli"
+import { Effect, Layer } from "effect"
+import { Db } from "../layers/Db.js"
+import { servePoints } from "../layers/PointsServer.js"
+import { runProgram } from "../layers/Program.js"
+import { Ticker } from "../layers/Ticker.js"
+import { Transport } from "../layers/Transport.js"
+import { serverOptions } from "../schema/PointsSettings.js"
+
+// One points server: owns SERVER_USER's row, adds a point every UPDATE_INTERVAL, answers on TCP or UDP.
+const server = Command.make("server", serverOptions, (settings) =>
+  servePoints(settings).pipe(
+    // The database (and its migrations) is ready before the socket opens: see bindPointsServer.
+    Effect.provide(Layer.mergeAll(Db.fromEnv, Ticker.layer(settings.interval), Transport.node))
+  ))
+
+runProgram("server", server, "A points server for one user (seeds 000-002), on TCP or UDP.")

@@ -1,0 +1,46 @@
+import { Duration, Schema } from "effect"
+import { Dialect } from "./PointsProtocol.js"
+import { UserName } from "./ScoreRow.js"
+import { NonEmptyText, oneOf, option, Port, PositiveInt, Seconds } from "./Setting.js"
+
+/** `TRANSPORT`: which socket a points server listens on, or a client dials. */
+export const TransportKind = oneOf("tcp", "udp")
+
+/** A poll interval in seconds; 0 means ask once and exit. */
+const PollSeconds = Schema.transform(
+  Schema.NumberFromString.pipe(Schema.nonNegative(), Schema.annotations({ message: () => "expected a number of seconds, 0 or more" })),
+  Schema.DurationFromSelf,
+  { strict: true, decode: (s) => Duration.millis(Math.round(s * 1000)), encode: Duration.toSeconds }
+)
+
+/** Settings every points server has, in `server` and `stack` alike. */
+export const sharedServerOptions = {
+  host: option({ flag: "host", env: "SERVER_HOST", schema: NonEmptyText, default: "0.0.0.0", description: "address to listen on" }),
+  interval: option({ flag: "interval", env: "UPDATE_INTERVAL", schema: Seconds, default: "30", description: "seconds between points (fractions allowed)" }),
+  idleTimeout: option({ flag: "idle-timeout", env: "IDLE_TIMEOUT", schema: Seconds, default: "60", description: "seconds a silent TCP connection is kept open" })
+}
+
+export const serverOptions = {
+  user: option({ flag: "user", env: "SERVER_USER", schema: UserName, description: "the user whose row this server owns" }),
+  port: option({ flag: "port", env: "SERVER_PORT", schema: Port, default: "5001", description: "port to listen on" }),
+  transport: option({ flag: "transport", env: "TRANSPORT", schema: TransportKind, default: "tcp", description: "tcp or udp" }),
+  ...sharedServerOptions
+}
+
+/** Settings of a points client's retries, in `client` and `stack` alike. */
+export const retryOptions = {
+  tries: option({ flag: "tries", env: "CLIENT_TRIES", schema: PositiveInt, default: "5", description: "tries per request before giving up" }),
+  initialDelay: option({ flag: "retry-delay", env: "CLIENT_RETRY_DELAY", schema: Seconds, default: "1", description: "seconds before the first retry; doubles each time" }),
+  maxDelay: option({ flag: "retry-max-delay", env: "CLIENT_RETRY_MAX_DELAY", schema: Seconds, default: "10", description: "longest wait between retries, in seconds" }),
+  timeout: option({ flag: "timeout", env: "CLIENT_TIMEOUT", schema: Seconds, default: "5", description: "seconds one request may take, connect to reply" })
+}
+
+export const clientOptions = {
+  host: option({ flag: "host", env: "TARGET_HOST", schema: NonEmptyText, default: "127.0.0.1", description: "server to ask" }),
+  port: option({ flag: "port", env: "TARGET_PORT", schema: Port, default: "5001", description: "its port" }),
+  transport: option({ flag: "transport", env: "TRANSPORT", schema: TransportKind, default: "tcp", description: "tcp or udp" }),
+  dialect: option({ flag: "dialect", env: "CLIENT_DIALECT", schema: oneOf(...Dialect.literals), default: "REQUEST_LATEST_POINTS", description: "REQUEST_LATEST_POINTS (seed 002) or get_data (seed 001)" }),
+  interval: option({ flag: "interval", env: "POLL_INTERVAL", schema: PollSeconds, default: "0", description: "seconds between polls; 0 asks once and exits" }),
+  ...retryOptions
+}
+
