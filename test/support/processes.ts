@@ -1,0 +1,108 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import * as Net from "node:net"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+
+export const ROOT = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "../..")
+
+/** A port that was free a moment ago (bind 0, read it, close). */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = Net.createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as Net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+
+export interface Running {
+  readonly child: ChildProcess
+  /** Everything written so far. */
+  stdout(): string
+  stderr(): string
+  /** Resolves when stdout+stderr contain `text` (rejects after `ms`). */
+  waitFor(text: string | RegExp, ms?: number): Promise<void>
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  exited: Promise<number | string>
+  kill(signal?: NodeJS.Signals): void
+}
+
+/**
+ * Runs `src/programs/<name>.ts` as a user would, but in one process (`node --import tsx`) so signals reach
+ * the program itself rather than tsx's relay.
+ */
+export const startProgram = (
+  name: string,
+  args: ReadonlyArray<string> = [],
+  env: Record<string, string> = {}
+): Running => startCommand(process.execPath, ["--import", "tsx", Path.join(ROOT, "src/programs", `${name}.ts`), ...args], env)
+
+export const startCommand = (command: string, args: ReadonlyArray<string>, env: Record<string, string> = {}): Running => {
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: "info", ...env },
+    stdio: ["pipe", "pipe", "pipe"]
+  })
+  let out = ""
+  let err = ""
+  const waiters = new Set<() => void>()
+  const notify = () => waiters.forEach((check) => check())
+  child.stdout!.on("data", (chunk) => {
+    out += chunk
+    notify()
+  })
+  child.stderr!.on("data", (chunk) => {
+    err += chunk
+    notify()
+  })
+  const exited = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => {
+      notify()
+      resolve(code ?? signal ?? "unknown")
+    })
+  )
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    kill: (signal = "SIGTERM") => void child.kill(signal),
+    waitFor: (text, ms = 15_000) =>
+      new Promise<void>((resolve, reject) => {
+        const matches = () => (typeof text === "string" ? (out + err).includes(text) : text.test(out + err))
+        const timer = setTimeout(() => {
+          waiters.delete(check)
+          reject(new Error(`timed out waiting for ${String(text)}\n--- stdout\n${out}\n--- stderr\n${err}`))
+        }, ms)
+        const check = () => {
+          if (matches()) {
+            clearTimeout(timer)
+            waiters.delete(check)
+            resolve()
+          } else if (child.exitCode !== null) {
+            clearTimeout(timer)
+            waiters.delete(check)
+            reject(new Error(`exited (${child.exitCode}) before ${String(text)}\n--- stdout\n${out}\n--- stderr\n${err}`))
+          }
+        }
+        waiters.add(check)
+        check()
+      })
+  }
+}
+
+/** Runs a command to completion and returns its output and exit code. */
+export const runCommand = async (
+  command: string,
+  args: ReadonlyArray<string>,
+  options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}
+): Promise<{ code: number | string; stdout: string; stderr: string }> => {
+  const running = startCommand(command, args, options.env ?? {})
+  if (options.input !== undefined) running.child.stdin!.end(options.input)
+  else running.child.stdin!.end()
+  const timer = setTimeout(() => running.kill("SIGKILL"), options.timeoutMs ?? 20_000)
+  const code = await running.exited
+  clearTimeout(timer)
+  return { code, stdout: running.stdout(), stderr: running.stderr() }
+}
