@@ -151,13 +151,12 @@ export const bindPointsServer = (
       address: listener.address,
       // Both fibers run until interrupted; Effect.all interrupts the survivor when either one fails.
       run: Effect.all([listener.accept, updatePoints(options.user)], { concurrency: "unbounded", discard: true }).pipe(
-        Effect.andThen(Effect.never)
+        Effect.andThen(Effect.never),
+        Effect.annotateLogs({ user: options.user, transport: options.transport })
       )
     }
   }).pipe(Effect.annotateLogs({ user: options.user, transport: options.transport }))
 
 /** A points server until interrupted. */
 export const servePoints = (options: PointsServerOptions) =>
-  Effect.scoped(Effect.flatMap(bindPointsServer(options), (server) => server.run)).pipe(
-    Effect.annotateLogs({ user: options.user, transport: options.transport })
-  )
+  Effect.scoped(Effect.flatMap(bindPointsServer(options), (server) => server.run))

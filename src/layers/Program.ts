@@ -41,7 +41,7 @@ const describe = (cause: Cause.Cause<unknown>): string => {
  */
 export const runProgram = <Name extends string, E, A>(
   name: Name,
-  command: Command.Command<Name, never, E, A>,
+  command: Command.Command<Name, NodeContext.NodeContext, E, A>,
   description: string
 ) =>
   Command.run(Command.withDescription(command, description), { name: `scoreline ${name}`, version: "0.1.0" })(

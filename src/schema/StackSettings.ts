@@ -1,0 +1,11 @@
+import { retryOptions, sharedServerOptions } from "./PointsSettings.js"
+import { Flag, NonEmptyText, option, Seconds } from "./Setting.js"
+
+export const stackOptions = {
+  roster: option({ flag: "roster", env: "ROSTER", schema: NonEmptyText, default: "seed000", description: "seed000, seed001, seed002, or a roster JSON file" }),
+  clients: option({ flag: "clients", env: "STACK_CLIENTS", schema: Flag, default: "true", description: "run one polling client per server" }),
+  pollInterval: option({ flag: "poll-interval", env: "POLL_INTERVAL", schema: Seconds, default: "10", description: "seconds between a client's polls" }),
+  ...sharedServerOptions,
+  ...retryOptions
+}
+
