@@ -1,0 +1,62 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either, Fiber, Layer, Option, TestClock } from "effect"
+import { Db } from "../../src/layers/Db.js"
+import { askPointsWithRetry, pollPoints } from "../../src/layers/PointsClient.js"
+import { servePoints } from "../../src/layers/PointsServer.js"
+import { Ticker } from "../../src/layers/Ticker.js"
+import { Transport } from "../../src/layers/Transport.js"
+
+const TestLayers = Layer.mergeAll(Db.memory(), Ticker.layer("10 seconds"), Transport.memory)
+const PORT = 5001
+const target = { host: "memory", port: PORT, transport: "tcp", dialect: "REQUEST_LATEST_POINTS", timeout: "5 seconds" } as const
+const policy = { tries: 5, initialDelay: "1 second", maxDelay: "4 seconds" } as const
+
+// A server in a scope of its own, so interrupting it frees the port for a restart.
+const startServer = Effect.forkScoped(
+  servePoints({ user: "jerry", transport: "tcp", host: "memory", port: PORT, idleTimeout: "60 seconds" })
+)
+
+describe("points client", () => {
+  it.scoped("retries with backoff until a late server comes up", () =>
+    Effect.gen(function*() {
+      const asking = yield* Effect.fork(askPointsWithRetry(target, policy))
+      yield* TestClock.adjust("1 second") // tries 1 and 2 refused (next wait 2 s)
+      expect(Option.isNone(yield* Fiber.poll(asking))).toBe(true)
+      yield* startServer
+      yield* TestClock.adjust("2 seconds") // try 3 reaches the server
+      const answer = yield* Fiber.join(asking)
+      // The row was created when the server started, one second in.
+      expect(answer.line).toBe("User: jerry, Points: 0, Last Update: 1970-01-01 00:00:01")
+      expect(answer.reply.points).toBe(0)
+    }).pipe(Effect.provide(TestLayers)))
+
+  it.scoped("gives up after its tries with one error that says so", () =>
+    Effect.gen(function*() {
+      const asking = yield* Effect.fork(Effect.either(askPointsWithRetry(target, policy)))
+      // Waits 1 + 2 + 4 + 4 (capped) seconds between the five tries.
+      yield* TestClock.adjust("10 seconds")
+      expect(Option.isNone(yield* Fiber.poll(asking))).toBe(true)
+      yield* TestClock.adjust("1 second")
+      const result = yield* Fiber.join(asking)
+      expect(Either.isLeft(result) && result.left.message).toBe(
+        "tcp://memory:5001: gave up after 5 tries: cannot connect to memory:5001: ECONNREFUSED"
+      )
+    }).pipe(Effect.provide(TestLayers)))
+
+  it.scoped("polls every interval and sees the points grow, across a server restart", () =>
+    Effect.gen(function*() {
+      const seen: Array<number> = []
+      let server = yield* startServer
+      yield* Effect.fork(pollPoints(target, policy, "10 seconds", (a) => Effect.sync(() => seen.push(a.reply.points))))
+      yield* TestClock.adjust("25 seconds")
+      const beforeRestart = seen.length
+      yield* Fiber.interrupt(server) // the server goes away...
+      yield* TestClock.adjust("10 seconds")
+      server = yield* startServer // ...and comes back before the client's tries run out
+      yield* TestClock.adjust("10 seconds")
+      expect(beforeRestart).toBe(3)
+      expect(seen.length).toBeGreaterThan(beforeRestart)
+      expect([...seen].sort((a, b) => a - b)).toEqual(seen) // the points never go down
+      expect(seen.at(-1)).toBeGreaterThan(seen[0]!)
+    }).pipe(Effect.provide(TestLayers)))
+})

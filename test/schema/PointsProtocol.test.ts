@@ -1,0 +1,71 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Either, Schema } from "effect"
+import { takeFrames, flushFrames, MAX_REQUEST_BYTES } from "../../src/schema/Framing.js"
+import { CommaReplyLine, decodeRequest, encodeRefusal, encodeReply, PipeReplyLine, ReplyLine, refusal } from "../../src/schema/PointsProtocol.js"
+import { Timestamp } from "../../src/schema/Timestamp.js"
+
+const bytes = (text: string) => new TextEncoder().encode(text)
+const text = (b: Uint8Array) => new TextDecoder().decode(b)
+const isWhole = (b: Uint8Array) => Either.isRight(decodeRequest(b))
+const reply = { user: "ikhwan", points: 42, lastUpdate: Timestamp.make("2026-01-12 14:30:00") }
+
+describe("requests", () => {
+  it("accepts both dialects with any terminator, case-insensitively", () => {
+    for (const raw of ["REQUEST_LATEST_POINTS", "REQUEST_LATEST_POINTS\n", "REQUEST_LATEST_POINTS\r\n", "request_latest_points"]) {
+      expect(decodeRequest(bytes(raw))).toEqual(Either.right({ _tag: "LatestPoints", keepAlive: false }))
+    }
+    expect(decodeRequest(bytes("REQUEST_LATEST_POINTS KEEP-ALIVE\n"))).toEqual(Either.right({ _tag: "LatestPoints", keepAlive: true }))
+    for (const raw of ["get_data", "get_data\n", "get_data\r\n", "GET_DATA", "get_data\r"]) {
+      expect(decodeRequest(bytes(raw))).toEqual(Either.right({ _tag: "GetData" }))
+    }
+    expect(decodeRequest(bytes("QUIT\n"))).toEqual(Either.right({ _tag: "Quit" }))
+  })
+
+  it("refuses unknown, empty and non-UTF-8 requests with a reason", () => {
+    const reason = (raw: Uint8Array) => Either.match(decodeRequest(raw), { onLeft: refusal, onRight: () => "accepted" })
+    expect(reason(bytes("hello\n"))).toBe('unknown request "hello"')
+    expect(reason(bytes("\n"))).toBe("empty request")
+    expect(reason(new Uint8Array([0xff, 0xfe, 0x0a]))).toBe("unknown request (not UTF-8)")
+    expect(reason(bytes("REQUEST_LATEST_POINTSX"))).toMatch(/^unknown request/)
+  })
+})
+
+describe("replies", () => {
+  it("formats seed 002's comma line with a newline and seed 001's pipe line bare", () => {
+    expect(encodeReply("REQUEST_LATEST_POINTS", reply)).toBe("User: ikhwan, Points: 42, Last Update: 2026-01-12 14:30:00\n")
+    expect(encodeReply("get_data", reply)).toBe("User: ikhwan | Points: 42 | Last Update: 2026-01-12 14:30:00")
+    expect(encodeRefusal("get_data", "x")).toBe("Invalid command. Use 'get_data' or 'quit'")
+    expect(encodeRefusal("REQUEST_LATEST_POINTS", "x")).toBe("ERROR x\n")
+  })
+
+  it("decodes what it encodes, in both dialects, and nothing else", () => {
+    const decode = Schema.decodeEither(ReplyLine)
+    expect(decode(Schema.encodeSync(CommaReplyLine)(reply))).toEqual(Either.right(reply))
+    expect(decode(Schema.encodeSync(PipeReplyLine)(reply))).toEqual(Either.right(reply))
+    expect(Either.isLeft(decode("ERROR unknown request"))).toBe(true)
+    expect(Either.isLeft(decode("User: x, Points: many, Last Update: 2026-01-12 14:30:00"))).toBe(true)
+  })
+})
+
+describe("framing", () => {
+  it("cuts lines, keeps a partial line, and takes a bare command whole", () => {
+    const framed = takeFrames(bytes("get_data\nREQUEST_LATEST_POINTS\r\nREQ"), isWhole)
+    expect(framed.frames.map((f) => (f._tag === "Request" ? text(f.bytes) : f._tag))).toEqual(["get_data\n", "REQUEST_LATEST_POINTS\r\n"])
+    expect(text(framed.rest)).toBe("REQ")
+    const bare = takeFrames(bytes("REQUEST_LATEST_POINTS"), isWhole)
+    expect(bare.frames).toHaveLength(1)
+    expect(bare.rest).toHaveLength(0)
+  })
+
+  it("flags a line over the limit, terminated or not", () => {
+    const long = "a".repeat(MAX_REQUEST_BYTES + 1)
+    expect(takeFrames(bytes(long), isWhole).frames).toEqual([{ _tag: "TooLong" }])
+    expect(takeFrames(bytes(`${long}\n`), isWhole).frames).toEqual([{ _tag: "TooLong" }])
+    expect(takeFrames(bytes("a".repeat(MAX_REQUEST_BYTES)), isWhole).frames).toEqual([])
+  })
+
+  it("turns what is left at EOF into a last request", () => {
+    expect(flushFrames(bytes("REQUEST_LATEST_POINTS"))).toHaveLength(1)
+    expect(flushFrames(new Uint8Array())).toEqual([])
+  })
+})
