@@ -1,5 +1,5 @@
 import { FileSystem } from "@effect/platform"
-import { Data, Effect, Schema } from "effect"
+import { Data, Effect, ParseResult, Schema } from "effect"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { RosterFromJson } from "../schema/Roster.js"
@@ -22,6 +22,13 @@ export const loadRoster = (nameOrPath: string) =>
       Effect.mapError(() => new RosterError({ source: nameOrPath, detail: `cannot read ${file}` }))
     )
     return yield* Schema.decode(RosterFromJson)(text).pipe(
-      Effect.mapError((error) => new RosterError({ source: nameOrPath, detail: error.message.split("\n").slice(-1)[0]!.trim() }))
+      Effect.mapError((error) =>
+        new RosterError({
+          source: nameOrPath,
+          detail: ParseResult.ArrayFormatter.formatErrorSync(error)
+            .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
+            .join("; ")
+        })
+      )
     )
   })

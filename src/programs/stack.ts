@@ -11,8 +11,7 @@ import { stackOptions } from "../schema/StackSettings.js"
 
 // The whole system in one process and one scope: every server of the roster, and one polling client each.
 const stack = Command.make("stack", stackOptions, (settings) =>
-  Effect.gen(function*() {
-    const roster = yield* loadRoster(settings.roster)
+  Effect.flatMap(loadRoster(settings.roster), (roster) => Effect.gen(function*() {
     yield* Effect.logInfo("starting roster").pipe(Effect.annotateLogs({ roster: roster.name, servers: roster.servers.length }))
     // The database is migrated once (Db.fromEnv), then every port is bound before anything runs: a port
     // clash stops the stack before a single client starts.
@@ -28,6 +27,6 @@ const stack = Command.make("stack", stackOptions, (settings) =>
   }).pipe(
     Effect.scoped,
     Effect.provide(Layer.mergeAll(Db.fromEnv, Ticker.layer(settings.interval), Transport.node))
-  ))
+  )))
 
 runProgram("stack", stack, "Runs a roster of points servers (default: seed 000's four) with a polling client each.")
