@@ -15,10 +15,37 @@ export class DbError extends Data.TaggedError("DbError")<{
   readonly cause: unknown
 }> {
   override get message() {
-    const detail = this.cause instanceof Error ? this.cause.message : String(this.cause)
+    const detail = describeCause(this.cause)
     return this.reason === "Connect" ? `cannot reach the database: ${detail}` : `database query failed: ${detail}`
   }
 }
+
+/** "MysqlClient: Failed to connect: Unknown database 'x'": each wrapper's message, down to the driver's. */
+const describeCause = (cause: unknown): string => {
+  const messages: Array<string> = []
+  for (let current = cause; current !== undefined && messages.length < 5; current = (current as { cause?: unknown }).cause) {
+    const message = current instanceof Error || typeof (current as { message?: unknown })?.message === "string"
+      ? String((current as { message: string }).message)
+      : String(current)
+    if (message && !messages.includes(message)) messages.push(message)
+    if (typeof current !== "object" || current === null) break
+  }
+  return messages.join(": ")
+}
+
+/** The driver's error code somewhere in a cause chain (mysql2 sets `code`, e.g. ER_BAD_DB_ERROR). */
+const driverCode = (cause: unknown): string | undefined => {
+  for (let current = cause, depth = 0; typeof current === "object" && current !== null && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === "string") return code
+    current = (current as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
+/** Worth waiting for: the server is not up yet. Not worth it: it answered that the name or password is wrong. */
+const PERMANENT = new Set(["ER_BAD_DB_ERROR", "ER_ACCESS_DENIED_ERROR", "ER_DBACCESS_DENIED_ERROR", "ER_NOT_SUPPORTED_AUTH_MODE"])
+const isTransient = (cause: unknown) => !PERMANENT.has(driverCode(cause) ?? "")
 
 /** The points store: each server owns one user's row in `scores`. */
 export interface DbShape {
@@ -144,11 +171,14 @@ export class Db extends Context.Tag("scoreline/Db")<Db, DbShape>() {
       : `sqlite:${settings.target.file}`
     const retried = settings.target._tag === "Mysql"
       ? Db.sql(settings).pipe(
-        Layer.tapError((error) => Effect.logWarning("database not ready, retrying").pipe(Effect.annotateLogs({ database: where, error: String(error) }))),
+        Layer.tapError((error) =>
+          Effect.logWarning("database not ready, retrying").pipe(Effect.annotateLogs({ database: where, error: describeCause(error) }))
+        ),
         Layer.retry(
           Schedule.exponential("250 millis", 2).pipe(
             Schedule.union(Schedule.spaced("5 seconds")),
-            Schedule.upTo(settings.connectTimeout)
+            Schedule.upTo(settings.connectTimeout),
+            Schedule.whileInput(isTransient)
           )
         )
       )
