@@ -1,4 +1,5 @@
-import { Deferred, Effect, Exit, FiberSet, Mailbox, Option, Ref } from "effect"
+import { Deferred, Effect, Exit, Mailbox, Option, Ref } from "effect"
+import { serveEach } from "./serveEach.js"
 import {
   type Address,
   type Connection,
@@ -47,19 +48,8 @@ export const makeMemoryTransport = Effect.gen(function*() {
         const port = yield* claim(streams, address, accepted)
         return {
           address: { host: address.host, port },
-          serve: (handle) =>
-            Effect.gen(function*() {
-              const fibers = yield* FiberSet.make()
-              return yield* accepted.take.pipe(
-                Effect.flatMap((connection) =>
-                  FiberSet.run(fibers, handle(connection).pipe(
-                    Effect.ensuring(Effect.asVoid(connection.end)),
-                    Effect.catchAllCause((cause) => Effect.logWarning("connection handler failed", cause))
-                  ))
-                ),
-                Effect.forever
-              )
-            }).pipe(Effect.scoped, Effect.orDie)
+          // As a socket's release would, the server's side is closed when its handler is done.
+          serve: (handle) => serveEach(accepted, "connection", (connection) => Effect.ensuring(handle(connection), connection.end))
         }
       }),
 
@@ -69,18 +59,7 @@ export const makeMemoryTransport = Effect.gen(function*() {
         const port = yield* claim(datagrams, address, inbox)
         return {
           address: { host: address.host, port },
-          serve: (handle) =>
-            Effect.gen(function*() {
-              const fibers = yield* FiberSet.make()
-              return yield* inbox.take.pipe(
-                Effect.flatMap((datagram) =>
-                  FiberSet.run(fibers, handle(datagram).pipe(
-                    Effect.catchAllCause((cause) => Effect.logWarning("datagram handler failed", cause))
-                  ))
-                ),
-                Effect.forever
-              )
-            }).pipe(Effect.scoped, Effect.orDie)
+          serve: (handle) => serveEach(inbox, "datagram", handle)
         }
       }),
 

@@ -1,6 +1,7 @@
-import { Cause, Deferred, Effect, Exit, FiberSet, Mailbox, Option, type Scope } from "effect"
+import { Deferred, Effect, Exit, Mailbox, Option, type Scope } from "effect"
 import * as Dgram from "node:dgram"
 import * as Net from "node:net"
+import { serveEach } from "./serveEach.js"
 import {
   type Address,
   type Connection,
@@ -105,23 +106,9 @@ const listenStream = (address: Address): Effect.Effect<StreamListener, Transport
 
     return {
       address: { host: bound.address, port: bound.port },
-      serve: (handle) =>
-        Effect.gen(function*() {
-          const connections = yield* FiberSet.make()
-          return yield* accepted.take.pipe(
-            Effect.flatMap((socket) =>
-              FiberSet.run(connections, Effect.scoped(Effect.flatMap(fromSocket(socket), handle)).pipe(reportFailure("connection")))
-            ),
-            Effect.forever
-          )
-        }).pipe(Effect.scoped, Effect.catchTag("NoSuchElementException", Effect.die))
+      serve: (handle) => serveEach(accepted, "connection", (socket) => Effect.scoped(Effect.flatMap(fromSocket(socket), handle)))
     }
   })
-
-/** A handler's failure is logged and contained: one bad peer never takes the listener down. */
-const reportFailure = (what: string) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.catchAllCause(effect, (cause) =>
-    Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logWarning(`${what} handler failed`, cause))
 
 const bindDatagram = (address: Address) =>
   Effect.acquireRelease(
@@ -163,14 +150,7 @@ const listenDatagram = (address: Address): Effect.Effect<DatagramListener, Trans
 
     return {
       address: { host: bound.address, port: bound.port },
-      serve: (handle) =>
-        Effect.gen(function*() {
-          const inFlight = yield* FiberSet.make()
-          return yield* inbox.take.pipe(
-            Effect.flatMap((datagram) => FiberSet.run(inFlight, reportFailure("datagram")(handle(datagram)))),
-            Effect.forever
-          )
-        }).pipe(Effect.scoped, Effect.catchTag("NoSuchElementException", Effect.die))
+      serve: (handle) => serveEach(inbox, "datagram", handle)
     }
   })
 
