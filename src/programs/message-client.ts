@@ -1,0 +1,21 @@
+import { Args, Command } from "@effect/cli"
+import { Console, Effect, Option } from "effect"
+import { LinePrompt } from "../layers/LinePrompt.js"
+import { chat, sendMessage } from "../layers/MessageClient.js"
+import { runProgram } from "../layers/Program.js"
+import { Transport } from "../layers/Transport.js"
+import { messageClientOptions } from "../schema/BasicsSettings.js"
+
+const message = Args.text({ name: "message" }).pipe(
+  Args.withDescription("send this one message and exit; without it, read messages from the terminal"),
+  Args.optional
+)
+
+// Seed 004's client: one message from the command line, or an interactive session, one connection per line.
+const messageClient = Command.make("message-client", { ...messageClientOptions, message }, (settings) =>
+  Option.match(settings.message, {
+    onSome: (text) => Effect.flatMap(sendMessage(settings, text), (reply) => Console.log(`Response: ${reply}`)),
+    onNone: () => chat(settings).pipe(Effect.provide(LinePrompt.terminal))
+  }).pipe(Effect.provide(Transport.node)))
+
+runProgram("message-client", messageClient, "Sends messages to a message server (seed 004) and prints its replies.")

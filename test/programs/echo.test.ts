@@ -1,0 +1,108 @@
+import * as Dgram from "node:dgram"
+import * as Net from "node:net"
+import * as Path from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { ROOT, runCommand, type Running, startProgram } from "../support/processes.js"
+
+const MESSAGE = "This is our message. It is very long but will only be transmitted in chunks of 16 at a time"
+
+const echoClient = (args: ReadonlyArray<string>) =>
+  runCommand(process.execPath, ["--import", "tsx", Path.join(ROOT, "src/programs/echo-client.ts"), ...args])
+
+/** Starts echo-server on ephemeral ports and reads them from its "listening" log line. */
+const startEchoServer = async () => {
+  const server = startProgram("echo-server", ["--host", "127.0.0.1", "--tcp-port", "0", "--udp-port", "0"])
+  await server.waitFor(/tcp=\S+:\d+ udp=\S+:\d+/)
+  const [, tcp, udp] = /tcp=\S+:(\d+) udp=\S+:(\d+)/.exec(server.stderr())!
+  return { server, tcpPort: Number(tcp), udpPort: Number(udp) }
+}
+
+/**
+ * A raw TCP client that sends the first 40 bytes, waits for their echo (so the server must echo as data arrives,
+ * not at a newline or EOF), then sends the rest and closes once everything came back.
+ */
+const rawEcho = (port: number, message: string) =>
+  new Promise<string>((resolve, reject) => {
+    const socket = Net.createConnection({ host: "127.0.0.1", port })
+    const chunks: Array<Buffer> = []
+    let restSent = false
+    socket.once("connect", () => socket.write(message.slice(0, 40)))
+    socket.on("data", (chunk) => {
+      chunks.push(chunk)
+      const echoed = Buffer.concat(chunks).toString()
+      if (!restSent && echoed.length >= 40) {
+        restSent = true
+        socket.write(message.slice(40))
+      }
+      if (echoed.length >= message.length) {
+        socket.end()
+        resolve(echoed)
+      }
+    })
+    socket.once("error", reject)
+    socket.once("close", () => reject(new Error(`closed after ${Buffer.concat(chunks).length} bytes`)))
+  })
+
+const canBind = (kind: "tcp" | "udp", port: number) =>
+  new Promise<boolean>((resolve) => {
+    if (kind === "tcp") {
+      const probe = Net.createServer().once("error", () => resolve(false))
+      probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)))
+    } else {
+      const probe = Dgram.createSocket("udp4").once("error", () => resolve(false))
+      probe.bind(port, "127.0.0.1", () => probe.close(() => resolve(true)))
+    }
+  })
+
+describe("echo-server and echo-client", () => {
+  let running: { server: Running; tcpPort: number; udpPort: number }
+  beforeAll(async () => {
+    running = await startEchoServer()
+  })
+  afterAll(() => running.server.kill("SIGKILL"))
+
+  it("echoes seed 003's message over TCP; the client prints each piece and exits 0", async () => {
+    const result = await echoClient(["--tcp-port", String(running.tcpPort)])
+    expect(result.code).toBe(0)
+    const pieces = [...result.stdout.matchAll(/^received b'(.*)'$/gm)].map((m) => m[1]!)
+    expect(pieces.join("")).toBe(MESSAGE)
+    expect(pieces.every((piece) => piece.length <= 16)).toBe(true)
+    expect(result.stdout).toContain("echo matched (91 bytes)")
+    await running.server.waitFor("Received: b'6 at a time'")
+    expect(running.server.stderr()).toContain("Sending data back to client")
+  })
+
+  it("echoes many TCP clients at once, each whole and in order", async () => {
+    const messages = Array.from({ length: 8 }, (_, i) => `client ${i} says: ${"abcdefghijklmnopqrstuvwxyz".repeat(3)}`)
+    const echoes = await Promise.all(messages.map((message) => rawEcho(running.tcpPort, message)))
+    expect(echoes).toEqual(messages)
+  })
+
+  it("echoes a UDP datagram whole, and a message given as an argument", async () => {
+    const result = await echoClient(["--transport", "udp", "--udp-port", String(running.udpPort), "über 16 bytes, in one datagram"])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain("received 31 bytes: b'\\xc3\\xbcber 16 bytes, in one datagram'")
+  })
+
+  it("exits 1 with one error line when no server answers", async () => {
+    const result = await echoClient(["--transport", "udp", "--udp-port", "9", "--timeout", "0.5"])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/^error: udp:\/\/127\.0\.0\.1:9: no complete echo within/m)
+  })
+})
+
+describe("echo-server shutdown", () => {
+  it("exits 0 on SIGTERM with a client connected, and frees both ports", async () => {
+    const { server, tcpPort, udpPort } = await startEchoServer()
+    // A connected client that never closes: seed 003's server would wait for it forever.
+    const idle = Net.createConnection({ host: "127.0.0.1", port: tcpPort })
+    idle.on("error", () => {})
+    await server.waitFor("connection opened")
+    server.kill("SIGTERM")
+    const code = await Promise.race([server.exited, new Promise((resolve) => setTimeout(() => resolve("still running"), 5_000))])
+    idle.destroy()
+    expect(code).toBe(0)
+    expect(await canBind("tcp", tcpPort)).toBe(true)
+    expect(await canBind("udp", udpPort)).toBe(true)
+  })
+})
