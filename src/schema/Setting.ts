@@ -94,3 +94,16 @@ export const oneOf = <const Words extends ReadonlyArray<string>>(...words: Words
     },
     encode: (word) => ParseResult.succeed(word as string)
   })
+
+type Specs = Record<string, SettingSpec<any>>
+type ValueOf<S extends Specs> = { readonly [K in keyof S]: S[K] extends SettingSpec<infer A> ? A : never }
+
+/** A group of settings as flags (for the program that owns them). */
+export const options = <S extends Specs>(specs: S) =>
+  Object.fromEntries(Object.entries(specs).map(([key, spec]) => [key, option(spec)])) as {
+    readonly [K in keyof S]: Options.Options<ValueOf<S>[K]>
+  }
+
+/** The same group from the environment only (for `stack`, which runs several programs' servers). */
+export const configs = <S extends Specs>(specs: S): Config.Config<ValueOf<S>> =>
+  Config.all(Object.fromEntries(Object.entries(specs).map(([key, spec]) => [key, config(spec)]))) as never

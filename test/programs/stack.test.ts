@@ -21,9 +21,17 @@ const canBind = (port: number) =>
     server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)))
   })
 
+/** Sends `text` over TCP, half-closes, and returns everything the server sent until it closed. */
+const exchange = (port: number, text: string) =>
+  new Promise<string>((resolve, reject) => {
+    let reply = ""
+    const socket = Net.createConnection({ host: "127.0.0.1", port }, () => socket.end(text))
+    socket.setEncoding("utf8").on("data", (chunk) => (reply += chunk)).once("error", reject).once("close", () => resolve(reply))
+  })
+
 describe("stack", () => {
   it("runs every server of a roster with a polling client each, then stops cleanly on SIGTERM", async () => {
-    const [tcpPort, udpPort] = [await freePort(), await freePort()]
+    const [tcpPort, udpPort, echoPort, messagePort] = [await freePort(), await freePort(), await freePort(), await freePort()]
     const roster = Path.join(tmp, "roster.json")
     Fs.writeFileSync(roster, JSON.stringify({
       name: "test",
@@ -38,16 +46,43 @@ describe("stack", () => {
       SERVER_HOST: "127.0.0.1",
       DB_FILE: Path.join(tmp, "stack.db"),
       UPDATE_INTERVAL: "0.2",
-      POLL_INTERVAL: "0.25"
+      POLL_INTERVAL: "0.25",
+      ECHO_HOST: "127.0.0.1",
+      ECHO_TCP_PORT: String(echoPort),
+      ECHO_UDP_PORT: String(echoPort),
+      MESSAGE_PORT: String(messagePort)
     })
     running.push(stack)
     // Each client sees its own server's points grow, in its own dialect.
     await stack.waitFor(/message="User: alice \| Points: [2-9] \| Last Update: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d" client=alice/)
     await stack.waitFor(/message="User: bob, Points: [2-9], Last Update: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d" client=bob/)
+    // The socket basics run beside them.
+    expect(await exchange(echoPort, "echo me")).toBe("echo me")
+    expect(await exchange(messagePort, "hi")).toMatch(/^Server received at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d: hi$/)
     stack.kill("SIGTERM")
     expect(await stack.exited).toBe(0)
     expect(stack.stderr()).not.toMatch(/level=ERROR|error:/)
     expect(await canBind(tcpPort)).toBe(true)
+    expect(await canBind(messagePort)).toBe(true)
+  })
+
+  it("leaves the echo and message servers out when told to", async () => {
+    const tcpPort = await freePort()
+    const roster = Path.join(tmp, "solo.json")
+    Fs.writeFileSync(roster, JSON.stringify({ name: "solo", description: "", servers: [{ user: "carol", transport: "tcp", port: tcpPort }] }))
+    const stack = startProgram("stack", [], {
+      ROSTER: roster,
+      SERVER_HOST: "127.0.0.1",
+      DB_FILE: Path.join(tmp, "solo.db"),
+      STACK_ECHO: "false",
+      STACK_MESSAGES: "false",
+      POLL_INTERVAL: "0.2"
+    })
+    running.push(stack)
+    await stack.waitFor(/message="User: carol, Points: 0/)
+    stack.kill("SIGTERM")
+    expect(await stack.exited).toBe(0)
+    expect(stack.stderr()).not.toMatch(/echo server listening|message server listening/)
   })
 
   it("stops with one line naming the roster when it is not valid", async () => {
