@@ -4,6 +4,7 @@ import { LinePrompt } from "../../src/layers/LinePrompt.js"
 import { chat, sendMessage } from "../../src/layers/MessageClient.js"
 import { bindMessageServer } from "../../src/layers/MessageServer.js"
 import { type Connection, Transport } from "../../src/layers/Transport.js"
+import { readToEnd } from "../support/memory.js"
 
 const UTC = DateTime.zoneUnsafeMakeNamed("UTC")
 const NOON = DateTime.unsafeMake("2026-01-12T14:30:00Z")
@@ -14,17 +15,6 @@ const startServer = (timeZone: DateTime.TimeZone = UTC) =>
     const server = yield* bindMessageServer({ host: "memory", port: 0, timeZone, idleTimeout: "60 seconds" })
     yield* Effect.forkScoped(server.run)
     return server
-  })
-
-/** Everything the server sends until it closes. */
-const readToEnd = (connection: Connection) =>
-  Effect.gen(function*() {
-    let text = ""
-    while (true) {
-      const chunk = yield* connection.read
-      if (Option.isNone(chunk)) return text
-      text += new TextDecoder().decode(chunk.value)
-    }
   })
 
 /** One raw exchange: `bytes` without a terminator and without closing, then the reply to EOF. */

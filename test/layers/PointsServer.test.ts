@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { DateTime, Effect, Fiber, Layer, Option, TestClock } from "effect"
+import { readToEnd } from "../support/memory.js"
 import { Db } from "../../src/layers/Db.js"
 import { bindPointsServer, type TransportKind, updatePoints } from "../../src/layers/PointsServer.js"
 import { Ticker } from "../../src/layers/Ticker.js"
@@ -13,17 +14,6 @@ const startServer = (transport: TransportKind = "tcp", user = "ikhwan") =>
     const server = yield* bindPointsServer({ user, transport, host: "memory", port: 0, idleTimeout: "60 seconds" })
     yield* Effect.forkScoped(server.run)
     return server.address
-  })
-
-/** Everything the server sends until it closes (or until `stopAfter` replies have arrived). */
-const readAll = (connection: Connection) =>
-  Effect.gen(function*() {
-    let text = ""
-    while (true) {
-      const chunk = yield* connection.read
-      if (Option.isNone(chunk)) return text
-      text += new TextDecoder().decode(chunk.value)
-    }
   })
 
 const converse = (port: number, ...writes: ReadonlyArray<string>) =>
@@ -40,14 +30,14 @@ describe("points server over the in-memory transport", () => {
     Effect.gen(function*() {
       const { port } = yield* startServer()
       const connection = yield* converse(port, "REQUEST_LATEST_POINTS\n")
-      expect(yield* readAll(connection)).toBe(EPOCH_REPLY)
+      expect(yield* readToEnd(connection)).toBe(EPOCH_REPLY)
     }).pipe(Effect.provide(TestLayers)))
 
   it.scoped("answers the bare command while the client keeps the connection open (seed 002's C client)", () =>
     Effect.gen(function*() {
       const { port } = yield* startServer()
       const connection = yield* converse(port, "REQUEST_LATEST_POINTS")
-      expect(yield* readAll(connection)).toBe(EPOCH_REPLY)
+      expect(yield* readToEnd(connection)).toBe(EPOCH_REPLY)
     }).pipe(Effect.provide(TestLayers)))
 
   it.scoped("answers a client that half-closes after an unterminated request", () =>
@@ -56,7 +46,7 @@ describe("points server over the in-memory transport", () => {
       const connection = yield* converse(port, "REQUEST_LATEST_")
       yield* connection.write("POINTS")
       yield* connection.end
-      expect(yield* readAll(connection)).toBe(EPOCH_REPLY)
+      expect(yield* readToEnd(connection)).toBe(EPOCH_REPLY)
     }).pipe(Effect.provide(TestLayers)))
 
   it.scoped("keeps a KEEP-ALIVE connection open: one reply per request line, in order", () =>
@@ -64,7 +54,7 @@ describe("points server over the in-memory transport", () => {
       const { port } = yield* startServer()
       const connection = yield* converse(port, "REQUEST_LATEST_POINTS KEEP-ALIVE\nX1\nREQUEST_LATEST_POINTS\nX2\n")
       yield* connection.end
-      expect(yield* readAll(connection)).toBe(
+      expect(yield* readToEnd(connection)).toBe(
         `${EPOCH_REPLY}ERROR unknown request "X1"\n${EPOCH_REPLY}ERROR unknown request "X2"\n`
       )
     }).pipe(Effect.provide(TestLayers)))
@@ -74,7 +64,7 @@ describe("points server over the in-memory transport", () => {
       const { port } = yield* startServer()
       const connection = yield* converse(port, "get_data\nGET_DATA\r\nnonsense\nquit\nget_data\n")
       const pipe = "User: ikhwan | Points: 0 | Last Update: 1970-01-01 00:00:00"
-      expect(yield* readAll(connection)).toBe(`${pipe}${pipe}Invalid command. Use 'get_data' or 'quit'`)
+      expect(yield* readToEnd(connection)).toBe(`${pipe}${pipe}Invalid command. Use 'get_data' or 'quit'`)
     }).pipe(Effect.provide(TestLayers)))
 
   it.scoped("refuses bad requests and lives on: unknown, empty, non-UTF-8", () =>
@@ -83,25 +73,25 @@ describe("points server over the in-memory transport", () => {
       const connection = yield* converse(port, "hello\n", "\n")
       yield* connection.write(new Uint8Array([0xc3, 0x28, 0x0a]))
       yield* connection.write("REQUEST_LATEST_POINTS\n")
-      expect(yield* readAll(connection)).toBe(
+      expect(yield* readToEnd(connection)).toBe(
         `ERROR unknown request "hello"\nERROR empty request\nERROR unknown request (not UTF-8)\n${EPOCH_REPLY}`
       )
       // The server is still there for the next client.
-      expect(yield* readAll(yield* converse(port, "REQUEST_LATEST_POINTS\n"))).toBe(EPOCH_REPLY)
+      expect(yield* readToEnd(yield* converse(port, "REQUEST_LATEST_POINTS\n"))).toBe(EPOCH_REPLY)
     }).pipe(Effect.provide(TestLayers)))
 
   it.scoped("closes a connection whose line grows past 1 KiB, with an error first", () =>
     Effect.gen(function*() {
       const { port } = yield* startServer()
       const connection = yield* converse(port, "x".repeat(700), "x".repeat(700))
-      expect(yield* readAll(connection)).toBe("ERROR request longer than 1024 bytes\n")
+      expect(yield* readToEnd(connection)).toBe("ERROR request longer than 1024 bytes\n")
     }).pipe(Effect.provide(TestLayers)))
 
   it.scoped("closes a silent connection after the idle timeout, not before", () =>
     Effect.gen(function*() {
       const { port } = yield* startServer()
       const connection = yield* converse(port)
-      const reader = yield* Effect.fork(readAll(connection))
+      const reader = yield* Effect.fork(readToEnd(connection))
       yield* TestClock.adjust("59 seconds")
       expect(Option.isNone(yield* Fiber.poll(reader))).toBe(true)
       yield* TestClock.adjust("1 second")
