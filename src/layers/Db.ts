@@ -2,12 +2,12 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { MysqlClient, MysqlMigrator } from "@effect/sql-mysql2"
 import { SqliteClient, SqliteMigrator } from "@effect/sql-sqlite-node"
-import { Context, Data, DateTime, Effect, Layer, Option, Ref, Schedule, Schema } from "effect"
+import { Array as Arr, Context, Data, DateTime, Effect, Layer, Option, Ref, Schedule, Schema } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { migrations } from "../../migrations/index.js"
 import { DbSettings, type DbTarget } from "../schema/DbSettings.js"
-import { ScoreRow, UserName } from "../schema/ScoreRow.js"
+import { byUser, ScoreRow, UserName } from "../schema/ScoreRow.js"
 import { formatTimestamp, type Timestamp } from "../schema/Timestamp.js"
 
 export class DbError extends Data.TaggedError("DbError")<{
@@ -80,7 +80,7 @@ const makeSql = (zone: DateTime.TimeZone) =>
     const listUsers = SqlSchema.findAll({
       Request: Schema.Void,
       Result: ScoreRow,
-      execute: () => sql`SELECT user, points, datetime_stamp FROM scores ORDER BY user`
+      execute: () => sql`SELECT user, points, datetime_stamp FROM scores`
     })
     return Db.of({
       ensureUser: (user) =>
@@ -96,7 +96,7 @@ const makeSql = (zone: DateTime.TimeZone) =>
           Effect.asVoid
         ),
       findUser: (user) => query(findUser(user)),
-      listUsers: query(listUsers(undefined))
+      listUsers: query(listUsers(undefined)).pipe(Effect.map(Arr.sort(byUser)))
     })
   })
 
@@ -121,7 +121,7 @@ const makeMemory = (zone: DateTime.TimeZone) =>
           if (row) rows.set(user, new ScoreRow({ user, points: row.points + 1, datetime_stamp: at }))
         }),
       findUser: (user) => Ref.get(rows).pipe(Effect.map((rows) => Option.fromNullable(rows.get(user)))),
-      listUsers: Ref.get(rows).pipe(Effect.map((rows) => [...rows.values()].sort((a, b) => a.user.localeCompare(b.user))))
+      listUsers: Ref.get(rows).pipe(Effect.map((rows) => Arr.sort([...rows.values()], byUser)))
     })
   })
 

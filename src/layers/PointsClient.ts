@@ -39,7 +39,12 @@ const MAX_REPLY_BYTES = 4096
 const requestFor = (dialect: Dialect) =>
   Schema.encodeSync(RequestFromText)(dialect === "get_data" ? { _tag: "GetData" } : { _tag: "LatestPoints", keepAlive: false })
 
-/** A reply is complete at its newline, at EOF, or (seed 001's bare replies) once it parses. */
+/**
+ * A reply is complete at its newline, at EOF, or, in seed 001's dialect where nothing is terminated, once it
+ * parses as a reply or reads as a refusal (`ERROR …`, or seed 001's `Invalid command…` sentence).
+ */
+const isBareRefusal = (text: string) => /^ERROR \S|^Invalid command\. Use 'get_data' or 'quit'$/.test(text)
+
 const readReply = (connection: Connection) =>
   Effect.gen(function*() {
     const decoder = new TextDecoder()
@@ -48,7 +53,7 @@ const readReply = (connection: Connection) =>
       const chunk = yield* connection.read
       if (Option.isNone(chunk)) break
       text += decoder.decode(chunk.value, { stream: true })
-      if (text.includes("\n") || Either.isRight(Schema.decodeEither(ReplyLine)(text))) break
+      if (text.includes("\n") || Either.isRight(Schema.decodeEither(ReplyLine)(text)) || isBareRefusal(text)) break
     }
     return text.split("\n")[0]!.replace(/\r$/, "")
   })

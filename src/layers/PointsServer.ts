@@ -1,5 +1,5 @@
 import { Duration, Effect, Either, Option, type Scope, Stream } from "effect"
-import { append, flushFrames, MAX_REQUEST_BYTES, takeFrames } from "../schema/Framing.js"
+import { append, flushFrames, type Framed, MAX_REQUEST_BYTES, takeFrames } from "../schema/Framing.js"
 import {
   decodeRequest,
   type Dialect,
@@ -47,6 +47,7 @@ export const handleConnection = (user: string, idleTimeout: Duration.DurationInp
     let buffer: Uint8Array = new Uint8Array()
     let dialect: Dialect = "REQUEST_LATEST_POINTS"
     let persistent = false
+    let awaitingTerminator = false
     while (true) {
       const chunk = yield* Effect.timeoutOption(connection.read, idleTimeout)
       if (Option.isNone(chunk)) {
@@ -54,10 +55,11 @@ export const handleConnection = (user: string, idleTimeout: Duration.DurationInp
         return yield* connection.end
       }
       const atEof = Option.isNone(chunk.value)
-      const framed = atEof
-        ? { frames: flushFrames(buffer), rest: new Uint8Array() }
-        : takeFrames(append(buffer, chunk.value.value), isWholeRequest)
+      const framed: Framed = atEof
+        ? { frames: flushFrames(buffer), rest: new Uint8Array(), awaitingTerminator: false }
+        : takeFrames(append(buffer, chunk.value.value), isWholeRequest, awaitingTerminator)
       buffer = framed.rest
+      awaitingTerminator = framed.awaitingTerminator
       for (const frame of framed.frames) {
         if (frame._tag === "TooLong") {
           yield* connection.write(encodeRefusal(dialect, TOO_LONG))

@@ -13,26 +13,43 @@ export type Frame =
 export interface Framed {
   readonly frames: ReadonlyArray<Frame>
   readonly rest: Uint8Array
+  /** The last frame was a bare command: its terminator may still be on the way, and is not a request. */
+  readonly awaitingTerminator: boolean
 }
 
 const NEWLINE = 0x0a
+const RETURN = 0x0d
+
+/** Where the data starts once the late `\n` or `\r\n` of a bare command already answered is dropped. */
+const skipLateTerminator = (buffer: Uint8Array): number | "wait" =>
+  buffer[0] === NEWLINE ? 1 : buffer[0] === RETURN ? (buffer.length === 1 ? "wait" : buffer[1] === NEWLINE ? 2 : 1) : 0
 
 /**
  * Takes every complete request from `buffer`. A line ends at `\n`; an unterminated remainder counts as a
  * request when `isWholeRequest` recognises it (the bare command), and as `TooLong` past `MAX_REQUEST_BYTES`.
+ * Pass back `awaitingTerminator` from the previous call, so a bare command whose `\n` comes in a later
+ * packet is answered once, not once more as an empty line.
  */
-export const takeFrames = (buffer: Uint8Array, isWholeRequest: (bytes: Uint8Array) => boolean): Framed => {
+export const takeFrames = (
+  buffer: Uint8Array,
+  isWholeRequest: (bytes: Uint8Array) => boolean,
+  awaitingTerminator = false
+): Framed => {
   const frames: Array<Frame> = []
-  let start = 0
-  for (let newline = buffer.indexOf(NEWLINE); newline !== -1; newline = buffer.indexOf(NEWLINE, start)) {
-    if (newline - start > MAX_REQUEST_BYTES) return { frames: [...frames, { _tag: "TooLong" }], rest: new Uint8Array() }
+  const skip = awaitingTerminator ? skipLateTerminator(buffer) : 0
+  if (skip === "wait") return { frames, rest: buffer, awaitingTerminator }
+  let start = skip
+  for (let newline = buffer.indexOf(NEWLINE, start); newline !== -1; newline = buffer.indexOf(NEWLINE, start)) {
+    if (newline - start > MAX_REQUEST_BYTES) return { frames: [...frames, { _tag: "TooLong" }], rest: new Uint8Array(), awaitingTerminator: false }
     frames.push({ _tag: "Request", bytes: buffer.subarray(start, newline + 1) })
     start = newline + 1
   }
   const rest = buffer.subarray(start)
-  if (rest.length > MAX_REQUEST_BYTES) return { frames: [...frames, { _tag: "TooLong" }], rest: new Uint8Array() }
-  if (rest.length > 0 && isWholeRequest(rest)) return { frames: [...frames, { _tag: "Request", bytes: rest }], rest: new Uint8Array() }
-  return { frames, rest }
+  if (rest.length > MAX_REQUEST_BYTES) return { frames: [...frames, { _tag: "TooLong" }], rest: new Uint8Array(), awaitingTerminator: false }
+  if (rest.length > 0 && isWholeRequest(rest)) {
+    return { frames: [...frames, { _tag: "Request", bytes: rest }], rest: new Uint8Array(), awaitingTerminator: true }
+  }
+  return { frames, rest, awaitingTerminator: false }
 }
 
 /** Joins a new chunk onto what is left over from the previous ones. */

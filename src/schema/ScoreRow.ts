@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import { Order, Schema } from "effect"
 import { Timestamp } from "./Timestamp.js"
 
 /** A user's name as the `scores` table holds it (`VARCHAR(50)`). */
@@ -15,3 +15,12 @@ export class ScoreRow extends Schema.Class<ScoreRow>("ScoreRow")({
   points: Schema.Int,
   datetime_stamp: Timestamp
 }) {}
+
+/**
+ * How rows are listed, the same in every store: by name ignoring case, then exactly. (Collations differ:
+ * SQLite sorts `Zed` before `bob`, MariaDB does not; the seeds mix `Afif` with `ikhwan`.)
+ */
+export const byUser: Order.Order<ScoreRow> = Order.combine(
+  Order.mapInput(Order.string, (row: ScoreRow) => row.user.toLowerCase()),
+  Order.mapInput(Order.string, (row: ScoreRow) => row.user)
+)

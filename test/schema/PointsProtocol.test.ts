@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
-import { takeFrames, flushFrames, MAX_REQUEST_BYTES } from "../../src/schema/Framing.js"
+import { append, flushFrames, MAX_REQUEST_BYTES, takeFrames } from "../../src/schema/Framing.js"
 import { CommaReplyLine, decodeRequest, encodeRefusal, encodeReply, PipeReplyLine, ReplyLine, refusal } from "../../src/schema/PointsProtocol.js"
 import { Timestamp } from "../../src/schema/Timestamp.js"
 
@@ -55,6 +55,21 @@ describe("framing", () => {
     const bare = takeFrames(bytes("REQUEST_LATEST_POINTS"), isWhole)
     expect(bare.frames).toHaveLength(1)
     expect(bare.rest).toHaveLength(0)
+  })
+
+  it("does not take a bare command's late terminator for an empty request", () => {
+    const bare = takeFrames(bytes("REQUEST_LATEST_POINTS"), isWhole)
+    expect(bare.awaitingTerminator).toBe(true)
+    for (const late of ["\n", "\r\n"]) {
+      const next = takeFrames(bytes(late), isWhole, bare.awaitingTerminator)
+      expect([next.frames.length, next.rest.length, next.awaitingTerminator]).toEqual([0, 0, false])
+    }
+    const split = takeFrames(bytes("\r"), isWhole, true)
+    expect([split.frames.length, split.awaitingTerminator]).toEqual([0, true])
+    expect(takeFrames(append(split.rest, bytes("\n")), isWhole, split.awaitingTerminator).frames).toHaveLength(0)
+    expect(takeFrames(bytes("get_data\n"), isWhole, true).frames).toHaveLength(1)
+    // Without a bare command before it, an empty line is still a request (and refused as empty).
+    expect(takeFrames(bytes("\n"), isWhole).frames).toHaveLength(1)
   })
 
   it("flags a line over the limit, terminated or not", () => {

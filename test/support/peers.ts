@@ -8,6 +8,7 @@ import * as Path from "node:path"
  * compiled with `cc`. They stand in for the seeds' programs, behaving as described in the issues.
  */
 const workDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "scoreline-peers-"))
+process.once("exit", () => Fs.rmSync(workDir, { recursive: true, force: true }))
 
 export const python = (name: string, source: string): { command: string; args: Array<string> } => {
   const file = Path.join(workDir, `${name}.py`)

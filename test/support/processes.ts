@@ -23,7 +23,7 @@ export interface Running {
   stderr(): string
   /** Resolves when stdout+stderr contain `text` (rejects after `ms`). */
   waitFor(text: string | RegExp, ms?: number): Promise<void>
-  /** Resolves with the exit code (or signal name) once the process has exited. */
+  /** Resolves with the exit code (or signal name) once the process has exited and its output is read. */
   exited: Promise<number | string>
   kill(signal?: NodeJS.Signals): void
 }
@@ -56,8 +56,9 @@ export const startCommand = (command: string, args: ReadonlyArray<string>, env: 
     err += chunk
     notify()
   })
+  // "close", not "exit": only then has all of the child's output been read.
   const exited = new Promise<number | string>((resolve) =>
-    child.once("exit", (code, signal) => {
+    child.once("close", (code, signal) => {
       notify()
       resolve(code ?? signal ?? "unknown")
     })
