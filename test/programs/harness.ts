@@ -171,27 +171,10 @@ const useCleanUp = (cleanUp: "afterEach" | "afterAll") => {
     for (const program of left) if (program.child.exitCode === null && program.child.signalCode === null) program.kill("SIGKILL")
     await Promise.all(left.map((program) => program.exited))
   })
-  return (started: Running) => {
-    const program = settled(started)
+  return (program: Running) => {
     running.add(program)
     return program
   }
-}
-
-/**
- * `exited` from test/support/processes.ts resolves on the child's "exit" event, which Node may emit before the
- * last stdout/stderr chunks are read: a fast program (the C client) then looks as if it printed nothing.
- * "close" comes after both streams have ended.
- */
-const settled = (program: Running): Running => {
-  const exited = new Promise<number | string>((resolve) => {
-    if (program.child.stdout?.readableEnded && program.child.stderr?.readableEnded && program.child.exitCode !== null) {
-      resolve(program.child.exitCode)
-    } else {
-      program.child.once("close", (code, signal) => resolve(code ?? signal ?? "unknown"))
-    }
-  })
-  return { ...program, exited }
 }
 
 const LISTENING = /message="points server listening".* port=(\d+)/
