@@ -1,8 +1,8 @@
 import { Command, ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Cause, Console, Effect, Layer, Logger, LogLevel, Option } from "effect"
-import { config, oneOf } from "../schema/Setting.js"
+import { Cause, ConfigError, Console, Effect, Layer, Logger, LogLevel, Option } from "effect"
+import { config, describeConfigError, oneOf } from "../schema/Setting.js"
 
 const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "none"] as const
 const toLogLevel = (level: typeof LOG_LEVELS[number]) =>
@@ -32,6 +32,7 @@ export const LoggingFromEnv = Layer.unwrapEffect(Effect.gen(function*() {
 /** The one line a failed program prints: what went wrong, naming the setting or the service at fault. */
 const describe = (cause: Cause.Cause<unknown>): string => {
   const failure = Option.getOrElse(Cause.failureOption(cause), () => Cause.squash(cause))
+  if (ConfigError.isConfigError(failure)) return describeConfigError(failure)
   return failure instanceof Error ? failure.message : String(failure)
 }
 

@@ -1,5 +1,5 @@
 import { HelpDoc, Options, ValidationError } from "@effect/cli"
-import { Config, ConfigError, Duration, Either, Option, ParseResult, Schema } from "effect"
+import { Config, ConfigError, Duration, Effect, Either, Option, ParseResult, Schema } from "effect"
 
 /**
  * A program setting: a command-line flag that falls back to an environment variable, then to a documented
@@ -39,21 +39,38 @@ export const optionalConfig = <A>(spec: { readonly env: string; readonly schema:
       )
   })))
 
-/** The setting as a flag with its environment fallback; `--help` shows both names and the default. */
+/**
+ * The setting as a flag with its environment fallback; `--help` shows both names and the default. The
+ * fallback is read here rather than with `Options.withFallbackConfig`, so that a bad value is reported in
+ * one line of our own: `SERVER_PORT: expected a port number from 0 to 65535, got "99999"`.
+ */
 export const option = <A>(spec: SettingSpec<A>): Options.Options<A> =>
   Options.text(spec.flag).pipe(
-    Options.mapEffect((text) =>
-      Schema.decodeEither(spec.schema)(text).pipe(
-        Either.mapLeft((error) =>
-          ValidationError.invalidValue(HelpDoc.p(`--${spec.flag}: ${message(error)}, got ${JSON.stringify(text)}`))
-        )
-      )
-    ),
-    Options.withFallbackConfig(config(spec)),
+    Options.optional,
+    Options.mapEffect(Option.match({
+      onSome: (text) =>
+        Schema.decodeEither(spec.schema)(text).pipe(
+          Either.mapLeft((error) => invalid(`--${spec.flag}: ${message(error)}, got ${JSON.stringify(text)}`))
+        ),
+      onNone: () => Effect.mapError(config(spec), (error) => invalid(describeConfigError(error)))
+    })),
     Options.withDescription(
-      `${spec.description} [env ${spec.env}${spec.default === undefined ? ", required" : `, default ${spec.default || '""'}`}]`
+      `${spec.description} [env ${spec.env}${spec.default === undefined ? "; the flag or the variable is required" : `, default ${spec.default || '""'}`}]`
     )
   )
+
+const invalid = (line: string) => ValidationError.invalidValue(HelpDoc.p(`error: ${line}`))
+
+/** A configuration error as one line: `DB_PORT: expected a number, got "x"`. */
+export const describeConfigError = (error: ConfigError.ConfigError): string =>
+  ConfigError.reduceWithContext(error, undefined, {
+    andCase: (_, left, right) => `${left}; ${right}`,
+    orCase: (_, left, right) => `${left}; ${right}`,
+    invalidDataCase: (_, path, text) => `${path.join(".")}: ${text}`,
+    missingDataCase: (_, path, text) => `${path.join(".")}: ${text}`,
+    sourceUnavailableCase: (_, path, text) => `${path.join(".")}: ${text}`,
+    unsupportedCase: (_, path, text) => `${path.join(".")}: ${text}`
+  })
 
 const message = (error: ParseResult.ParseError) =>
   ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => issue.message).join("; ").replace(/^Unable to decode .* into a number$/, "expected a number")
