@@ -3,7 +3,7 @@ import { Cause, DateTime, Effect, Exit, Fiber, Option, TestClock } from "effect"
 import { LinePrompt } from "../../src/layers/LinePrompt.js"
 import { chat, sendMessage } from "../../src/layers/MessageClient.js"
 import { bindMessageServer } from "../../src/layers/MessageServer.js"
-import { type Connection, Transport } from "../../src/layers/Transport.js"
+import { Transport } from "../../src/layers/Transport.js"
 import { readToEnd } from "../support/memory.js"
 
 const UTC = DateTime.zoneUnsafeMakeNamed("UTC")

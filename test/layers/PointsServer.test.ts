@@ -4,7 +4,7 @@ import { readToEnd } from "../support/memory.js"
 import { Db } from "../../src/layers/Db.js"
 import { bindPointsServer, type TransportKind, updatePoints } from "../../src/layers/PointsServer.js"
 import { Ticker } from "../../src/layers/Ticker.js"
-import { type Connection, Transport } from "../../src/layers/Transport.js"
+import { Transport } from "../../src/layers/Transport.js"
 
 // Layer-swapped: in-memory Db and Transport, TestClock time. Real sockets are covered in test/programs/.
 const TestLayers = Layer.mergeAll(Db.memory(), Ticker.layer("30 seconds"), Transport.memory)

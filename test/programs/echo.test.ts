@@ -1,8 +1,7 @@
-import * as Dgram from "node:dgram"
 import * as Net from "node:net"
 import * as Path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ROOT, runCommand, type Running, startProgram } from "../support/processes.js"
+import { canBind, ROOT, runCommand, type Running, startProgram } from "../support/processes.js"
 
 const MESSAGE = "This is our message. It is very long but will only be transmitted in chunks of 16 at a time"
 
@@ -41,17 +40,6 @@ const rawEcho = (port: number, message: string) =>
     })
     socket.once("error", reject)
     socket.once("close", () => reject(new Error(`closed after ${Buffer.concat(chunks).length} bytes`)))
-  })
-
-const canBind = (kind: "tcp" | "udp", port: number) =>
-  new Promise<boolean>((resolve) => {
-    if (kind === "tcp") {
-      const probe = Net.createServer().once("error", () => resolve(false))
-      probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)))
-    } else {
-      const probe = Dgram.createSocket("udp4").once("error", () => resolve(false))
-      probe.bind(port, "127.0.0.1", () => probe.close(() => resolve(true)))
-    }
   })
 
 describe("echo-server and echo-client", () => {

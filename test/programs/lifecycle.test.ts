@@ -1,8 +1,7 @@
-import * as Dgram from "node:dgram"
 import * as Net from "node:net"
-import { performance } from "node:perf_hooks"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { describeMariaDb, useTestDatabase } from "../support/mariadb.js"
+import { canBind, stopWith } from "../support/processes.js"
 import {
   commaReply,
   listeningPort,
@@ -18,20 +17,6 @@ import {
 } from "./harness.js"
 
 /** The `server` program as a user runs it: start-up, SIGTERM, and refusing bad settings with one line. */
-
-const canBindTcp = (port: number) =>
-  new Promise<void>((resolve, reject) => {
-    const server = Net.createServer()
-    server.once("error", reject)
-    server.listen(port, LOOPBACK, () => server.close(() => resolve()))
-  })
-
-const canBindUdp = (port: number) =>
-  new Promise<void>((resolve, reject) => {
-    const socket = Dgram.createSocket("udp4")
-    socket.once("error", reject)
-    socket.bind(port, LOOPBACK, () => socket.close(() => resolve()))
-  })
 
 /** Log lines at ERROR/FATAL, or the one-line failure a program prints: none may appear on a clean stop. */
 const ERRORS = /level=(ERROR|FATAL)|^error:|Error\b/m
@@ -69,16 +54,13 @@ for (const backend of backends) {
       await persistent.write("REQUEST_LATEST_POINTS KEEP-ALIVE\n")
       await persistent.readLine()
       try {
-        const signalled = performance.now()
-        server.kill("SIGTERM")
-        const code = await server.exited
-        const elapsedMs = performance.now() - signalled
+        const { code, elapsedMs } = await stopWith(server, "SIGTERM")
         expect(code).toBe(0)
         expect(elapsedMs).toBeLessThan(1000)
         expect(server.stderr()).not.toMatch(ERRORS)
         expect(server.stdout()).toBe("")
         await Promise.all([silent.closed, partial.closed, persistent.closed])
-        await canBindTcp(port)
+        expect(await canBind("tcp", port)).toBe(true)
       } finally {
         for (const peer of [silent, partial, persistent]) peer.destroy()
       }
@@ -89,14 +71,11 @@ for (const backend of backends) {
       const server = start("server", env)
       const port = await listeningPort(server)
       expect((await udpExchange(port, "REQUEST_LATEST_POINTS")).toString()).toMatch(commaReply(env.SERVER_USER))
-      const signalled = performance.now()
-      server.kill("SIGTERM")
-      const code = await server.exited
-      const elapsedMs = performance.now() - signalled
+      const { code, elapsedMs } = await stopWith(server, "SIGTERM")
       expect(code).toBe(0)
       expect(elapsedMs).toBeLessThan(1000)
       expect(server.stderr()).not.toMatch(ERRORS)
-      await canBindUdp(port)
+      expect(await canBind("udp", port)).toBe(true)
     })
 
     it("on SIGINT (Ctrl-C) exits 0 as well", async () => {

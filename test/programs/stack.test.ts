@@ -6,7 +6,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { loadRoster } from "../../src/layers/RosterFile.js"
-import { freePort, type Running, startProgram } from "../support/processes.js"
+import { canBind, freePort, type Running, startProgram } from "../support/processes.js"
 
 const running: Array<Running> = []
 afterEach(() => {
@@ -14,12 +14,6 @@ afterEach(() => {
 })
 
 const tmp = Fs.mkdtempSync(Path.join(Os.tmpdir(), "scoreline-stack-"))
-
-const canBind = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const server = Net.createServer().once("error", () => resolve(false))
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)))
-  })
 
 /** Sends `text` over TCP, half-closes, and returns everything the server sent until it closed. */
 const exchange = (port: number, text: string) =>
@@ -62,8 +56,8 @@ describe("stack", () => {
     stack.kill("SIGTERM")
     expect(await stack.exited).toBe(0)
     expect(stack.stderr()).not.toMatch(/level=ERROR|error:/)
-    expect(await canBind(tcpPort)).toBe(true)
-    expect(await canBind(messagePort)).toBe(true)
+    expect(await canBind("tcp", tcpPort)).toBe(true)
+    expect(await canBind("tcp", messagePort)).toBe(true)
   })
 
   it("leaves the echo and message servers out when told to", async () => {

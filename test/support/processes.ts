@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
+import * as Dgram from "node:dgram"
 import * as Net from "node:net"
+import { performance } from "node:perf_hooks"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -106,4 +108,24 @@ export const runCommand = async (
   const code = await running.exited
   clearTimeout(timer)
   return { code, stdout: running.stdout(), stderr: running.stderr() }
+}
+
+/** Whether `port` on 127.0.0.1 can be bound right now: a stopped server must have freed it. */
+export const canBind = (transport: "tcp" | "udp", port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    if (transport === "tcp") {
+      const probe = Net.createServer().once("error", () => resolve(false))
+      probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)))
+    } else {
+      const probe = Dgram.createSocket("udp4").once("error", () => resolve(false))
+      probe.bind(port, "127.0.0.1", () => probe.close(() => resolve(true)))
+    }
+  })
+
+/** Sends `signal` and waits for the program to exit: its exit code, and how long it took after the signal. */
+export const stopWith = async (program: Running, signal: NodeJS.Signals = "SIGTERM") => {
+  const signalled = performance.now()
+  program.kill(signal)
+  const code = await program.exited
+  return { code, elapsedMs: performance.now() - signalled }
 }
