@@ -123,11 +123,19 @@ export const askPointsWithRetry = (target: PointsTarget, policy: RetryPolicy) =>
 
 /**
  * Polls every `interval` (seed 001: 10 s), each poll a fresh request, so a restarted server is simply
- * reached again. Fails only when one poll has used up all its tries.
+ * reached again. A poll that has used up its tries ends the polling with its error, unless `onGiveUp` is
+ * given: then that poll is reported to it and polling goes on (the stack's clients outlive an outage).
  */
 export const pollPoints = <E, R>(
   target: PointsTarget,
   policy: RetryPolicy,
   interval: Duration.DurationInput,
-  onAnswer: (answer: Answer) => Effect.Effect<void, E, R>
-) => askPointsWithRetry(target, policy).pipe(Effect.flatMap(onAnswer), Effect.repeat(Schedule.spaced(interval)))
+  onAnswer: (answer: Answer) => Effect.Effect<void, E, R>,
+  onGiveUp?: (error: ClientError) => Effect.Effect<void>
+) =>
+  Effect.repeat(
+    onGiveUp === undefined
+      ? Effect.flatMap(askPointsWithRetry(target, policy), onAnswer)
+      : Effect.matchEffect(askPointsWithRetry(target, policy), { onFailure: onGiveUp, onSuccess: onAnswer }),
+    Schedule.spaced(interval)
+  )

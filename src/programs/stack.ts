@@ -27,8 +27,14 @@ const stack = Command.make("stack", stackOptions, (settings) =>
       const clientHost = settings.host === "0.0.0.0" || settings.host === "::" ? "127.0.0.1" : settings.host
       const clients = settings.clients
         ? roster.servers.map((entry) =>
-          pollPoints({ ...settings, ...entry, host: clientHost }, settings, settings.pollInterval, (answer) =>
-            Effect.logInfo(answer.line)).pipe(Effect.annotateLogs({ client: entry.user }))
+          pollPoints(
+            { ...settings, ...entry, host: clientHost },
+            settings,
+            settings.pollInterval,
+            (answer) => Effect.logInfo(answer.line),
+            // One client giving up (its server's database is down, say) must not stop the whole stack.
+            (error) => Effect.logWarning("poll gave up, polling on").pipe(Effect.annotateLogs({ error: error.message }))
+          ).pipe(Effect.annotateLogs({ client: entry.user }))
         )
         : []
       const servers = [...points, ...echo, ...messages].map((server) => server.run)

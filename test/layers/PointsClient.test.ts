@@ -59,4 +59,23 @@ describe("points client", () => {
       expect([...seen].sort((a, b) => a - b)).toEqual(seen) // the points never go down
       expect(seen.at(-1)).toBeGreaterThan(seen[0]!)
     }).pipe(Effect.provide(TestLayers)))
+
+  it.scoped("with onGiveUp, a poll that used up its tries is reported and polling goes on", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const gaveUp: Array<string> = []
+      yield* Effect.fork(pollPoints(
+        target,
+        { tries: 2, initialDelay: "1 second", maxDelay: "1 second" },
+        "10 seconds",
+        (answer) => Effect.sync(() => seen.push(answer.line)),
+        (error) => Effect.sync(() => gaveUp.push(error.message))
+      ))
+      yield* TestClock.adjust("12 seconds") // two polls, two tries each, no server
+      expect(gaveUp).toHaveLength(2)
+      expect(gaveUp[0]).toMatch(/gave up after 2 tries/)
+      yield* startServer
+      yield* TestClock.adjust("11 seconds")
+      expect(seen).toHaveLength(1)
+    }).pipe(Effect.provide(TestLayers)))
 })

@@ -37,6 +37,7 @@ const fromSocket = (socket: Net.Socket): Effect.Effect<Connection, never, Scope.
     socket.on("end", () => inbox.unsafeDone(Exit.void))
     socket.on("close", () => inbox.unsafeDone(Exit.void))
     socket.on("error", (cause) => inbox.unsafeDone(Exit.fail(new TransportError({ reason: "Read", address: remote, cause }))))
+    if (socket.destroyed) inbox.unsafeDone(Exit.void) // it went away while waiting to be handled
     yield* Effect.addFinalizer(() => Effect.sync(() => socket.destroy()))
 
     const closed = new TransportError({ reason: "Write", address: remote, cause: new Error("connection closed") })
@@ -79,6 +80,8 @@ const listenStream = (address: Address): Effect.Effect<StreamListener, Transport
     // Connections that arrive before `serve` runs wait here; the release destroys them, so shutdown never hangs.
     const accepted = yield* Mailbox.make<Net.Socket, TransportError>()
     server.on("connection", (socket) => {
+      // Until its handler takes over, a reset on a waiting socket must not become an uncaught exception.
+      socket.on("error", () => {})
       open.add(socket)
       socket.once("close", () => open.delete(socket))
       accepted.unsafeOffer(socket)
