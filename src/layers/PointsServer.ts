@@ -34,7 +34,10 @@ const answer = (user: string, dialect: Dialect) =>
       onSome: (row) => encodeReply(dialect, { user: row.user, points: row.points, lastUpdate: row.datetime_stamp })
     })),
     Effect.catchTag("DbError", (error) =>
-      Effect.as(Effect.logWarning("cannot answer: database unavailable").pipe(Effect.annotateLogs({ error: error.message })), encodeError(dialect, "database unavailable")))
+      Effect.logWarning("cannot answer: database unavailable").pipe(
+        Effect.annotateLogs({ error: error.message }),
+        Effect.as(encodeError(dialect, "database unavailable"))
+      ))
   )
 
 /**

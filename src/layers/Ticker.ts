@@ -1,5 +1,4 @@
-import { Context, Duration, Effect, Layer, Schedule, Stream } from "effect"
-import { config, Seconds } from "../schema/Setting.js"
+import { Context, Duration, Layer, Schedule, Stream } from "effect"
 
 /** The n-th update since the ticker started (1, 2, 3…). */
 export type Tick = number
@@ -9,8 +8,6 @@ export interface TickerShape {
   readonly interval: Duration.Duration
   readonly ticks: Stream.Stream<Tick>
 }
-
-export const UpdateInterval = config({ env: "UPDATE_INTERVAL", schema: Seconds, default: "30" })
 
 export class Ticker extends Context.Tag("scoreline/Ticker")<Ticker, TickerShape>() {
   /**
@@ -23,7 +20,4 @@ export class Ticker extends Context.Tag("scoreline/Ticker")<Ticker, TickerShape>
       interval: Duration.decode(interval),
       ticks: Stream.fromSchedule(Schedule.fixed(interval)).pipe(Stream.map((n) => n + 1))
     })
-
-  /** Every `UPDATE_INTERVAL` seconds (default 30, fractions allowed). */
-  static readonly fromEnv = Layer.unwrapEffect(Effect.map(UpdateInterval, Ticker.layer))
 }

@@ -78,7 +78,6 @@ const message = (error: ParseResult.ParseError) =>
 // The value schemas settings are made of.
 export const Port = Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 65535), Schema.annotations({ message: () => "expected a port number from 0 to 65535" }))
 export const PositiveInt = Schema.NumberFromString.pipe(Schema.int(), Schema.positive(), Schema.annotations({ message: () => "expected a whole number above 0" }))
-export const NonNegativeInt = Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative(), Schema.annotations({ message: () => "expected a whole number, 0 or more" }))
 export const Text = Schema.String
 export const NonEmptyText = Schema.String.pipe(Schema.minLength(1), Schema.annotations({ message: () => "expected a non-empty value" }))
 export const Flag = Schema.transformOrFail(Schema.String, Schema.Boolean, {
