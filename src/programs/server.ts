@@ -3,6 +3,7 @@ import { Effect, Layer } from "effect"
 import { Db } from "../layers/Db.js"
 import { servePoints } from "../layers/PointsServer.js"
 import { runProgram } from "../layers/Program.js"
+import { DB_SETTINGS_HELP } from "../schema/DbSettings.js"
 import { Ticker } from "../layers/Ticker.js"
 import { Transport } from "../layers/Transport.js"
 import { serverOptions } from "../schema/PointsSettings.js"
@@ -14,4 +15,4 @@ const server = Command.make("server", serverOptions, (settings) =>
     Effect.provide(Layer.mergeAll(Db.fromEnv, Ticker.layer(settings.interval), Transport.node))
   ))
 
-runProgram("server", server, "A points server for one user (seeds 000-002), on TCP or UDP.")
+runProgram("server", server, "A points server for one user (seeds 000-002), on TCP or UDP. " + DB_SETTINGS_HELP)

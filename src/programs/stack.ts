@@ -6,6 +6,7 @@ import { bindMessageServer } from "../layers/MessageServer.js"
 import { pollPoints } from "../layers/PointsClient.js"
 import { bindPointsServer } from "../layers/PointsServer.js"
 import { runProgram } from "../layers/Program.js"
+import { DB_SETTINGS_HELP } from "../schema/DbSettings.js"
 import { loadRoster } from "../layers/RosterFile.js"
 import { Ticker } from "../layers/Ticker.js"
 import { Transport } from "../layers/Transport.js"
@@ -44,4 +45,4 @@ const stack = Command.make("stack", stackOptions, (settings) =>
       Effect.provide(Layer.mergeAll(Db.fromEnv, Ticker.layer(settings.interval), Transport.node))
     )))
 
-runProgram("stack", stack, "Runs a roster of points servers (default: seed 000's four) with a polling client each, and the echo and message servers.")
+runProgram("stack", stack, "Runs a roster of points servers (default: seed 000's four) with a polling client each, and the echo and message servers. " + DB_SETTINGS_HELP)

@@ -1,0 +1,29 @@
+import * as Path from "node:path"
+import { describe, expect, it } from "vitest"
+import { ROOT, runCommand } from "../support/processes.js"
+
+/** Every program explains itself, naming each environment variable the README documents for it. */
+const PROGRAMS: Record<string, ReadonlyArray<string>> = {
+  server: ["SERVER_USER", "SERVER_PORT", "TRANSPORT", "SERVER_HOST", "UPDATE_INTERVAL", "IDLE_TIMEOUT"],
+  client: ["TARGET_HOST", "TARGET_PORT", "TRANSPORT", "CLIENT_DIALECT", "POLL_INTERVAL", "CLIENT_TRIES", "CLIENT_RETRY_DELAY", "CLIENT_RETRY_MAX_DELAY", "CLIENT_TIMEOUT"],
+  stack: ["ROSTER", "STACK_CLIENTS", "STACK_ECHO", "STACK_MESSAGES", "POLL_INTERVAL", "SERVER_HOST", "UPDATE_INTERVAL", "IDLE_TIMEOUT", "CLIENT_TRIES"],
+  "echo-server": ["ECHO_HOST", "ECHO_TCP_PORT", "ECHO_UDP_PORT"],
+  "echo-client": ["ECHO_TARGET_HOST", "ECHO_TRANSPORT", "ECHO_TARGET_TCP_PORT", "ECHO_TARGET_UDP_PORT", "ECHO_TIMEOUT"],
+  "message-server": ["MESSAGE_HOST", "MESSAGE_PORT", "TIME_ZONE", "MESSAGE_IDLE_TIMEOUT"],
+  "message-client": ["MESSAGE_TARGET_HOST", "MESSAGE_TARGET_PORT", "MESSAGE_TIMEOUT"]
+}
+
+describe.concurrent("--help", () => {
+  for (const [program, variables] of Object.entries(PROGRAMS)) {
+    it(`${program} --help exits 0 and names its settings`, async () => {
+      const file = Path.join(ROOT, "src/programs", `${program}.ts`)
+      const { code, stdout } = await runCommand(process.execPath, ["--import", "tsx", file, "--help"], { env: { NO_COLOR: "1" } })
+      expect(code).toBe(0)
+      expect(stdout).toContain(`scoreline ${program}`)
+      for (const variable of variables) expect(stdout).toContain(`[env ${variable}`)
+      if (program === "server" || program === "stack") {
+        for (const variable of ["DB_HOST", "DB_PASS_FILE", "DB_FILE", "TIME_ZONE", "LOG_LEVEL"]) expect(stdout).toContain(variable)
+      }
+    })
+  }
+})
