@@ -51,8 +51,11 @@ const isTransient = (cause: unknown) => !PERMANENT.has(driverCode(cause) ?? "")
 export interface DbShape {
   /** Creates the user's row with 0 points if it has none; an existing row is left as it is. */
   readonly ensureUser: (user: string) => Effect.Effect<void, DbError>
-  /** Adds one point and stamps the row with the current time. */
-  readonly addPoint: (user: string) => Effect.Effect<void, DbError>
+  /**
+   * Adds `count` points (1 per tick; more when ticks owed from a database outage are caught up) and stamps
+   * the row with the current time.
+   */
+  readonly addPoints: (user: string, count: number) => Effect.Effect<void, DbError>
   readonly findUser: (user: string) => Effect.Effect<Option.Option<ScoreRow>, DbError>
   readonly listUsers: Effect.Effect<ReadonlyArray<ScoreRow>, DbError>
 }
@@ -89,9 +92,9 @@ const makeSql = (zone: DateTime.TimeZone) =>
           query,
           Effect.asVoid
         ),
-      addPoint: (user) =>
+      addPoints: (user, count) =>
         currentTimestamp(zone).pipe(
-          Effect.flatMap((at) => sql`UPDATE scores SET points = points + 1, datetime_stamp = ${at} WHERE user = ${user}`),
+          Effect.flatMap((at) => sql`UPDATE scores SET points = points + ${count}, datetime_stamp = ${at} WHERE user = ${user}`),
           query,
           Effect.asVoid
         ),
@@ -115,10 +118,10 @@ const makeMemory = (zone: DateTime.TimeZone) =>
         update((rows, at) => {
           if (!rows.has(user)) rows.set(user, new ScoreRow({ user, points: 0, datetime_stamp: at }))
         }),
-      addPoint: (user) =>
+      addPoints: (user, count) =>
         update((rows, at) => {
           const row = rows.get(user)
-          if (row) rows.set(user, new ScoreRow({ user, points: row.points + 1, datetime_stamp: at }))
+          if (row) rows.set(user, new ScoreRow({ user, points: row.points + count, datetime_stamp: at }))
         }),
       findUser: (user) => Ref.get(rows).pipe(Effect.map((rows) => Option.fromNullable(rows.get(user)))),
       listUsers: Ref.get(rows).pipe(Effect.map((rows) => Arr.sort([...rows.values()], byUser)))

@@ -88,13 +88,13 @@ for (const implementation of implementations) {
         yield* TestClock.setTime(T0)
         yield* db.ensureUser(user)
         yield* TestClock.adjust("1 minute")
-        yield* db.addPoint(user)
+        yield* db.addPoints(user, 1)
         yield* TestClock.adjust("1 hour")
         yield* db.ensureUser(user)
         expect(yield* row(user)).toEqual({ user, points: 1, datetime_stamp: "2026-01-12 14:31:00" })
       })))
 
-    it.effect("addPoint adds exactly one point each time and stamps the row", () =>
+    it.effect("addPoints adds exactly one point each time and stamps the row", () =>
       provided(Effect.gen(function*() {
         const db = yield* Db
         const user = uniqueUser()
@@ -102,16 +102,16 @@ for (const implementation of implementations) {
         yield* db.ensureUser(user)
         for (let i = 1; i <= 3; i++) {
           yield* TestClock.adjust("1 second")
-          yield* db.addPoint(user)
+          yield* db.addPoints(user, 1)
           expect(yield* row(user)).toEqual({ user, points: i, datetime_stamp: `2026-01-12 14:30:0${i}` })
         }
       })))
 
-    it.effect("addPoint for a user without a row creates nothing", () =>
+    it.effect("addPoints for a user without a row creates nothing", () =>
       provided(Effect.gen(function*() {
         const db = yield* Db
         const user = uniqueUser()
-        yield* db.addPoint(user)
+        yield* db.addPoints(user, 1)
         expect(yield* db.findUser(user)).toEqual(Option.none())
         expect((yield* db.listUsers).map((r) => r.user)).not.toContain(user)
       })))
@@ -123,8 +123,8 @@ for (const implementation of implementations) {
         const users = [`${prefix}_b`, `${prefix}_c`, `${prefix}_a`]
         yield* TestClock.setTime(T0)
         for (const user of users) yield* db.ensureUser(user)
-        yield* db.addPoint(`${prefix}_c`)
-        yield* db.addPoint(`${prefix}_c`)
+        yield* db.addPoints(`${prefix}_c`, 1)
+        yield* db.addPoints(`${prefix}_c`, 1)
         expect(yield* row(`${prefix}_c`)).toMatchObject({ points: 2 })
         const listed = (yield* db.listUsers).filter((r) => r.user.startsWith(prefix))
         expect(listed.map((r) => [r.user, r.points])).toEqual([[`${prefix}_a`, 0], [`${prefix}_b`, 0], [`${prefix}_c`, 2]])
@@ -188,7 +188,7 @@ for (const implementation of implementations) {
           const user = uniqueUser()
           yield* TestClock.setTime(T0 + 59_000)
           yield* db.ensureUser(user)
-          yield* db.addPoint(user)
+          yield* db.addPoints(user, 1)
           expect(yield* Effect.promise(() => persistent.readRow(user))).toEqual({ points: 1, stamp: "2026-01-12 14:30:59" })
         })))
 
@@ -197,7 +197,7 @@ for (const implementation of implementations) {
           const user = uniqueUser()
           yield* TestClock.setTime(T0)
           yield* provided(Effect.flatMap(Db, (db) => db.ensureUser(user)))
-          yield* provided(Effect.flatMap(Db, (db) => db.addPoint(user)))
+          yield* provided(Effect.flatMap(Db, (db) => db.addPoints(user, 1)))
           expect(yield* provided(row(user))).toMatchObject({ points: 1 })
           const migrations = yield* Effect.promise(() =>
             persistent.query<{ migration_id: number; name: string }>("SELECT migration_id, name FROM effect_sql_migrations")

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Effect, Fiber, Layer, Option, TestClock } from "effect"
+import { DateTime, Effect, Fiber, Layer, Option, Ref, TestClock } from "effect"
 import { readToEnd } from "../support/memory.js"
-import { Db } from "../../src/layers/Db.js"
+import { Db, DbError } from "../../src/layers/Db.js"
 import { bindPointsServer, type TransportKind, updatePoints } from "../../src/layers/PointsServer.js"
 import { Ticker } from "../../src/layers/Ticker.js"
 import { Transport } from "../../src/layers/Transport.js"
@@ -139,11 +139,36 @@ describe("update fiber", () => {
       expect(Option.map(row, (r) => [r.points, r.datetime_stamp])).toEqual(Option.some([3, "1970-01-01 08:01:30"]))
     }).pipe(Effect.provide(Layer.mergeAll(Db.memory(DateTime.zoneMakeOffset(8 * 3600_000)), Ticker.layer("30 seconds")))))
 
+  it.scoped("owes the points of ticks the database refused, and adds them when it is back", () =>
+    Effect.gen(function*() {
+      const down = yield* Ref.make(false)
+      const real = yield* Db
+      // The same store, failing every write while `down` is set: a database outage.
+      const flaky = Db.of({
+        ...real,
+        addPoints: (user, count) =>
+          Effect.flatMap(Ref.get(down), (isDown) =>
+            isDown ? Effect.fail(new DbError({ reason: "Query", cause: new Error("connection lost") })) : real.addPoints(user, count))
+      })
+      yield* real.ensureUser("dave")
+      yield* Effect.fork(Effect.provideService(updatePoints("dave"), Db, flaky))
+      yield* TestClock.adjust("2 seconds")
+      expect(yield* points("dave")).toEqual(Option.some(2))
+      yield* Ref.set(down, true)
+      yield* TestClock.adjust("3 seconds") // ticks 3, 4, 5 fail
+      expect(yield* points("dave")).toEqual(Option.some(2))
+      yield* Ref.set(down, false)
+      yield* TestClock.adjust("1 second") // tick 6 writes 3, 4, 5 and 6
+      expect(yield* points("dave")).toEqual(Option.some(6))
+      yield* TestClock.adjust("1 second")
+      expect(yield* points("dave")).toEqual(Option.some(7))
+    }).pipe(Effect.provide(Layer.mergeAll(Db.memory(), Ticker.layer("1 second")))))
+
   it.scoped("ensureUser creates a 0-point row once and never resets it", () =>
     Effect.gen(function*() {
       const db = yield* Db
       yield* db.ensureUser("erin")
-      yield* db.addPoint("erin")
+      yield* db.addPoints("erin", 1)
       yield* db.ensureUser("erin")
       expect(yield* points("erin")).toEqual(Option.some(1))
       expect((yield* db.listUsers).map((r) => r.user)).toEqual(["erin"])

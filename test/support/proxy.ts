@@ -1,0 +1,47 @@
+import * as Net from "node:net"
+
+/**
+ * A TCP proxy on 127.0.0.1 in front of a real service, which a test can cut (every connection dropped, new
+ * ones refused: the service is "down") and restore on the same port. It stands in for a database outage.
+ */
+export interface Proxy {
+  readonly port: number
+  cut(): Promise<void>
+  restore(): Promise<void>
+  close(): Promise<void>
+}
+
+export const startProxy = async (target: { host: string; port: number }): Promise<Proxy> => {
+  const open = new Set<Net.Socket>()
+  const forward = (client: Net.Socket) => {
+    const upstream = Net.createConnection(target)
+    for (const socket of [client, upstream]) {
+      open.add(socket)
+      socket.on("error", () => {}).once("close", () => open.delete(socket))
+    }
+    client.pipe(upstream).pipe(client)
+    client.once("close", () => upstream.destroy())
+    upstream.once("close", () => client.destroy())
+  }
+  const listen = (port: number) =>
+    new Promise<Net.Server>((resolve, reject) => {
+      const server = Net.createServer(forward).once("error", reject)
+      server.listen(port, "127.0.0.1", () => resolve(server))
+    })
+  let server: Net.Server | undefined = await listen(0)
+  const port = (server.address() as Net.AddressInfo).port
+  const cut = async () => {
+    const closing = server
+    server = undefined
+    for (const socket of open) socket.destroy()
+    if (closing) await new Promise<void>((resolve) => closing.close(() => resolve()))
+  }
+  return {
+    port,
+    cut,
+    restore: async () => {
+      server ??= await listen(port)
+    },
+    close: cut
+  }
+}
