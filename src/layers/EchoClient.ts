@@ -1,5 +1,6 @@
 import { Data, Duration, Effect, Option } from "effect"
-import { ECHO_PIECE_BYTES, pieces, sameBytes } from "../schema/EchoProtocol.js"
+import { concatBytes, sameBytes, toBytes } from "../schema/Bytes.js"
+import { ECHO_PIECE_BYTES, pieces } from "../schema/EchoProtocol.js"
 import { formatAddress, Transport, type TransportError } from "./Transport.js"
 
 export interface EchoTarget {
@@ -18,14 +19,6 @@ export class EchoError extends Data.TaggedError("EchoError")<{
     // A transport error already names the address.
     return this.reason === "Unreachable" ? this.detail : `${this.target}: ${this.detail}`
   }
-}
-
-const encoder = new TextEncoder()
-
-const join = (parts: ReadonlyArray<Uint8Array>) => {
-  const whole = new Uint8Array(parts.reduce((n, part) => n + part.length, 0))
-  parts.reduce((offset, part) => (whole.set(part, offset), offset + part.length), 0)
-  return whole
 }
 
 /** Fails unless the echo is exactly what was sent. */
@@ -54,7 +47,7 @@ export const echoOverTcp = <E, R>(
   onPiece: (piece: Uint8Array) => Effect.Effect<void, E, R>
 ) => {
   const where = `tcp://${formatAddress(target)}`
-  const sent = encoder.encode(message)
+  const sent = toBytes(message)
   return Effect.scoped(Effect.gen(function*() {
     const transport = yield* Transport
     const connection = yield* Effect.mapError(transport.connect(target), unreachable(where))
@@ -71,14 +64,14 @@ export const echoOverTcp = <E, R>(
       count += chunk.value.length
     }
     yield* connection.end
-    return join(received)
+    return concatBytes(received)
   })).pipe(withTimeout(where, target.timeout), Effect.flatMap((echoed) => verify(where, sent, echoed)))
 }
 
 /** Seed 003's UDP client: one datagram, the first datagram back is the echo. */
 export const echoOverUdp = (target: EchoTarget, message: string) => {
   const where = `udp://${formatAddress(target)}`
-  const sent = encoder.encode(message)
+  const sent = toBytes(message)
   return Effect.flatMap(Transport, (transport) => transport.exchange(target, sent)).pipe(
     Effect.mapError(unreachable(where)),
     withTimeout(where, target.timeout),

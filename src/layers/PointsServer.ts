@@ -1,5 +1,6 @@
 import { Duration, Effect, Either, Option, type Scope, Stream } from "effect"
-import { append, flushFrames, type Framed, MAX_REQUEST_BYTES, takeFrames } from "../schema/Framing.js"
+import { concatBytes } from "../schema/Bytes.js"
+import { flushFrames, type Framed, MAX_REQUEST_BYTES, takeFrames } from "../schema/Framing.js"
 import {
   decodeRequest,
   type Dialect,
@@ -60,7 +61,7 @@ export const handleConnection = (user: string, idleTimeout: Duration.DurationInp
       const atEof = Option.isNone(chunk.value)
       const framed: Framed = atEof
         ? { frames: flushFrames(buffer), rest: new Uint8Array(), awaitingTerminator: false }
-        : takeFrames(append(buffer, chunk.value.value), isWholeRequest, awaitingTerminator)
+        : takeFrames(concatBytes([buffer, chunk.value.value]), isWholeRequest, awaitingTerminator)
       buffer = framed.rest
       awaitingTerminator = framed.awaitingTerminator
       for (const frame of framed.frames) {

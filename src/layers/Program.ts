@@ -48,12 +48,13 @@ export const runProgram = <Name extends string, E, A>(
   Command.run(Command.withDescription(command, description), { name: `scoreline ${name}`, version: "0.1.0" })(
     process.argv
   ).pipe(
-    // The CLI has already printed a ValidationError (a bad flag or setting) as its one line.
+    Effect.provide(Layer.mergeAll(NodeContext.layer, LoggingFromEnv)),
+    // Outermost, so that a failure to build the logging itself (a bad LOG_LEVEL) gets its line too. The CLI
+    // has already printed a ValidationError (a bad flag or setting) as its one line.
     Effect.tapErrorCause((cause) =>
       Cause.isInterruptedOnly(cause) || Option.exists(Cause.failureOption(cause), ValidationError.isValidationError)
         ? Effect.void
         : Console.error(`error: ${describe(cause)}`)
     ),
-    Effect.provide(Layer.mergeAll(NodeContext.layer, LoggingFromEnv)),
     NodeRuntime.runMain({ disableErrorReporting: true, disablePrettyLogger: true })
   )

@@ -4,6 +4,7 @@ import { echoOverTcp, echoOverUdp } from "../layers/EchoClient.js"
 import { runProgram } from "../layers/Program.js"
 import { formatAddress, Transport } from "../layers/Transport.js"
 import { echoClientOptions } from "../schema/BasicsSettings.js"
+import { toBytes } from "../schema/Bytes.js"
 import { SEED_TCP_MESSAGE, SEED_UDP_MESSAGE, showBytes } from "../schema/EchoProtocol.js"
 
 const message = Args.text({ name: "message" }).pipe(
@@ -16,7 +17,7 @@ const echoClient = Command.make("echo-client", { ...echoClientOptions, message }
   const tcp = settings.transport === "tcp"
   const target = { host: settings.host, port: tcp ? settings.tcpPort : settings.udpPort, timeout: settings.timeout }
   const text = Option.getOrElse(settings.message, () => tcp ? SEED_TCP_MESSAGE : SEED_UDP_MESSAGE)
-  const encoded = new TextEncoder().encode(text)
+  const encoded = toBytes(text)
   return Effect.gen(function*() {
     yield* Console.log(`connecting to ${formatAddress(target)} over ${settings.transport}`)
     yield* Console.log(`sending ${showBytes(encoded)}`)

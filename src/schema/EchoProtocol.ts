@@ -34,7 +34,3 @@ export const showBytes = (bytes: Uint8Array): string => {
   }
   return `b'${text}'`
 }
-
-/** True when two byte arrays hold the same bytes. */
-export const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
-  a.length === b.length && a.every((byte, i) => byte === b[i])

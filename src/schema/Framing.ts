@@ -52,15 +52,6 @@ export const takeFrames = (
   return { frames, rest, awaitingTerminator: false }
 }
 
-/** Joins a new chunk onto what is left over from the previous ones. */
-export const append = (rest: Uint8Array, chunk: Uint8Array): Uint8Array => {
-  if (rest.length === 0) return chunk
-  const joined = new Uint8Array(rest.length + chunk.length)
-  joined.set(rest, 0)
-  joined.set(chunk, rest.length)
-  return joined
-}
-
 /** At EOF whatever is left is the last request, terminated or not (`printf REQ | nc -N`). */
 export const flushFrames = (rest: Uint8Array): ReadonlyArray<Frame> =>
   rest.length === 0 ? [] : rest.length > MAX_REQUEST_BYTES ? [{ _tag: "TooLong" }] : [{ _tag: "Request", bytes: rest }]

@@ -1,4 +1,5 @@
 import { type DateTime, Either } from "effect"
+import { decodeUtf8 } from "./Bytes.js"
 import { formatTimestamp } from "./Timestamp.js"
 
 /**
@@ -17,10 +18,7 @@ export type MessageRefusal =
 /** The first chunk as the message text: at most `MAX_MESSAGE_BYTES`, valid UTF-8, verbatim (a newline stays). */
 export const decodeMessage = (bytes: Uint8Array): Either.Either<string, MessageRefusal> => {
   if (bytes.length > MAX_MESSAGE_BYTES) return Either.left({ _tag: "TooLong", bytes: bytes.length })
-  return Either.try({
-    try: () => new TextDecoder("utf-8", { fatal: true }).decode(bytes),
-    catch: (): MessageRefusal => ({ _tag: "NotUtf8" })
-  })
+  return Either.fromOption(decodeUtf8(bytes), (): MessageRefusal => ({ _tag: "NotUtf8" }))
 }
 
 /** The reply to a good message, stamped on the wall clock of `zone`. */

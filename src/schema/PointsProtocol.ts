@@ -1,4 +1,5 @@
-import { Either, ParseResult, Schema } from "effect"
+import { Option, ParseResult, Schema } from "effect"
+import { decodeUtf8, toBytes } from "./Bytes.js"
 import { UserName } from "./ScoreRow.js"
 import { Timestamp } from "./Timestamp.js"
 
@@ -49,11 +50,11 @@ export const RequestFromText = Schema.transformOrFail(Schema.String, Request, {
 export const Utf8FromBytes = Schema.transformOrFail(Schema.Uint8ArrayFromSelf, Schema.String, {
   strict: true,
   decode: (bytes, _, ast) =>
-    Either.try({
-      try: () => new TextDecoder("utf-8", { fatal: true }).decode(bytes),
-      catch: () => new ParseResult.Type(ast, bytes, "unknown request (not UTF-8)")
+    Option.match(decodeUtf8(bytes), {
+      onNone: () => ParseResult.fail(new ParseResult.Type(ast, bytes, "unknown request (not UTF-8)")),
+      onSome: ParseResult.succeed
     }),
-  encode: (text) => ParseResult.succeed(new TextEncoder().encode(text))
+  encode: (text) => ParseResult.succeed(toBytes(text))
 })
 
 export const RequestFromBytes = Schema.compose(Utf8FromBytes, RequestFromText)

@@ -270,8 +270,8 @@ describe("our client program against a server that behaves like seed 001's", () 
     expect(received().filter((command) => command !== "get_data" && command !== "quit")).toEqual([])
   })
 
-  // Found while writing these tests (see the report): the refusal has no terminator and the seed's server keeps
-  // the connection open, so the client waits out CLIENT_TIMEOUT and reports "no reply" instead.
+  // The seed's refusal has no terminator and its server keeps the connection open: the client must recognise
+  // the sentence itself, not wait out CLIENT_TIMEOUT and report "no reply".
   it("in seed 002's dialect is refused by it, and says so in one line", async () => {
     await startSeedServer()
     const client = start("client", { TARGET_HOST: LOOPBACK, TARGET_PORT: port, CLIENT_TRIES: "1", CLIENT_TIMEOUT: "2" })

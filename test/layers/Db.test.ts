@@ -130,8 +130,8 @@ for (const implementation of implementations) {
         expect(listed.map((r) => [r.user, r.points])).toEqual([[`${prefix}_a`, 0], [`${prefix}_b`, 0], [`${prefix}_c`, 2]])
       })))
 
-    // Found while writing these tests (see the report): SQLite's ORDER BY is binary (upper case first), MariaDB's
-    // collation and the memory store's localeCompare are not, so the embedded database lists in another order.
+    // SQLite's ORDER BY is binary (upper case first) and MariaDB's collation is not: the listing order must come
+    // from one comparator, not from the store.
     it.effect("listUsers orders names the same way in every implementation (case-insensitively)", () =>
       provided(Effect.gen(function*() {
         const db = yield* Db

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import * as Net from "node:net"
-import { Transport } from "../../src/layers/Transport.js"
+import { type Connection, Transport } from "../../src/layers/Transport.js"
+import { tcpExchange } from "../programs/harness.js"
 
 const connectAndReset = (port: number) =>
   new Promise<void>((resolve) => {
@@ -12,13 +13,6 @@ const connectAndReset = (port: number) =>
     socket.on("error", () => resolve())
   })
 
-const roundTrip = (port: number, text: string) =>
-  new Promise<string>((resolve, reject) => {
-    let reply = ""
-    const socket = Net.createConnection({ host: "127.0.0.1", port }, () => socket.end(text))
-    socket.setEncoding("utf8").on("data", (chunk) => (reply += chunk)).once("error", reject).once("close", () => resolve(reply))
-  })
-
 describe("node transport", () => {
   it.scopedLive("survives peers that reset while their connection waits to be served", () =>
     Effect.gen(function*() {
@@ -27,7 +21,7 @@ describe("node transport", () => {
       // Connections arrive and reset before anything serves them (in `stack`, while other ports are bound).
       yield* Effect.promise(() => Promise.all(Array.from({ length: 20 }, () => connectAndReset(listener.address.port))))
       yield* Effect.sleep("100 millis")
-      const echo = (connection: import("../../src/layers/Transport.js").Connection) =>
+      const echo = (connection: Connection) =>
         Effect.gen(function*() {
           while (true) {
             const chunk = yield* connection.read
@@ -37,6 +31,6 @@ describe("node transport", () => {
         })
       yield* Effect.forkScoped(listener.serve(echo))
       // The listener, and this process, are still here for the next client.
-      expect(yield* Effect.promise(() => roundTrip(listener.address.port, "still here"))).toBe("still here")
+      expect(yield* Effect.promise(() => tcpExchange(listener.address.port, "still here", { halfClose: true }))).toBe("still here")
     }).pipe(Effect.provide(Transport.node)))
 })

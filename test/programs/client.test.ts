@@ -137,8 +137,8 @@ describe.concurrent("client program", () => {
 
     it("in seed 002's dialect", () => withoutRow("REQUEST_LATEST_POINTS"))
 
-    // Found while writing these tests (see the report): in seed 001's dialect the error reply has no terminator
-    // and the connection stays open, so the client waits out CLIENT_TIMEOUT and reports "no reply" instead.
+    // In seed 001's dialect the error reply has no terminator and the connection stays open: the client must
+    // recognise it as a refusal, not wait out CLIENT_TIMEOUT and report "no reply".
     it("in seed 001's dialect", () => withoutRow("get_data"))
   })
 

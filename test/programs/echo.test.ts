@@ -1,7 +1,7 @@
 import * as Net from "node:net"
 import * as Path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { canBind, ROOT, runCommand, type Running, startProgram } from "../support/processes.js"
+import { canBind, ROOT, runCommand, type Running, startProgram, stopWith } from "../support/processes.js"
 
 const MESSAGE = "This is our message. It is very long but will only be transmitted in chunks of 16 at a time"
 
@@ -86,8 +86,7 @@ describe("echo-server shutdown", () => {
     const idle = Net.createConnection({ host: "127.0.0.1", port: tcpPort })
     idle.on("error", () => {})
     await server.waitFor("connection opened")
-    server.kill("SIGTERM")
-    const code = await Promise.race([server.exited, new Promise((resolve) => setTimeout(() => resolve("still running"), 5_000))])
+    const { code } = await stopWith(server)
     idle.destroy()
     expect(code).toBe(0)
     expect(await canBind("tcp", tcpPort)).toBe(true)

@@ -1,7 +1,7 @@
 import * as Net from "node:net"
 import * as Path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { freePort, ROOT, runCommand, type Running, startProgram } from "../support/processes.js"
+import { canBind, freePort, ROOT, runCommand, type Running, startProgram, stopWith } from "../support/processes.js"
 
 const RECEIPT = /^Server received at (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}): ([\s\S]*)$/
 
@@ -108,14 +108,9 @@ describe("message-server settings and shutdown", () => {
     const silent = Net.createConnection({ host: "127.0.0.1", port })
     silent.on("error", () => {})
     await server.waitFor("connection opened")
-    server.kill("SIGTERM")
-    const code = await Promise.race([server.exited, new Promise((resolve) => setTimeout(() => resolve("still running"), 5_000))])
+    const { code } = await stopWith(server)
     silent.destroy()
     expect(code).toBe(0)
-    const free = await new Promise<boolean>((resolve) => {
-      const probe = Net.createServer().once("error", () => resolve(false))
-      probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)))
-    })
-    expect(free).toBe(true)
+    expect(await canBind("tcp", port)).toBe(true)
   })
 })

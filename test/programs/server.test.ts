@@ -113,8 +113,8 @@ for (const backend of backends) {
       }
     })
 
-    // Found while writing these tests (see the report): the bare command is taken as a whole request as soon
-    // as it arrives, so its `\n` arriving in the next packet counts as a second, empty request.
+    // The bare command is answered as soon as it arrives; its `\n`, arriving in the next packet, must not count
+    // as a second, empty request.
     it("persistent mode gives one reply per request line even when the line's \\n arrives in a later packet", async () => {
       const peer = await TcpPeer.connect(server.port)
       try {

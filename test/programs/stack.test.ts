@@ -1,12 +1,12 @@
 import { NodeContext } from "@effect/platform-node"
 import { Effect } from "effect"
 import * as Fs from "node:fs"
-import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { loadRoster } from "../../src/layers/RosterFile.js"
 import { canBind, freePort, type Running, startProgram } from "../support/processes.js"
+import { tcpExchange } from "./harness.js"
 
 const running: Array<Running> = []
 afterEach(() => {
@@ -14,14 +14,6 @@ afterEach(() => {
 })
 
 const tmp = Fs.mkdtempSync(Path.join(Os.tmpdir(), "scoreline-stack-"))
-
-/** Sends `text` over TCP, half-closes, and returns everything the server sent until it closed. */
-const exchange = (port: number, text: string) =>
-  new Promise<string>((resolve, reject) => {
-    let reply = ""
-    const socket = Net.createConnection({ host: "127.0.0.1", port }, () => socket.end(text))
-    socket.setEncoding("utf8").on("data", (chunk) => (reply += chunk)).once("error", reject).once("close", () => resolve(reply))
-  })
 
 describe("stack", () => {
   it("runs every server of a roster with a polling client each, then stops cleanly on SIGTERM", async () => {
@@ -51,8 +43,8 @@ describe("stack", () => {
     await stack.waitFor(/message="User: alice \| Points: [2-9] \| Last Update: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d" client=alice/)
     await stack.waitFor(/message="User: bob, Points: [2-9], Last Update: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d" client=bob/)
     // The socket basics run beside them.
-    expect(await exchange(echoPort, "echo me")).toBe("echo me")
-    expect(await exchange(messagePort, "hi")).toMatch(/^Server received at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d: hi$/)
+    expect(await tcpExchange(echoPort, "echo me", { halfClose: true })).toBe("echo me")
+    expect(await tcpExchange(messagePort, "hi", { halfClose: true })).toMatch(/^Server received at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d: hi$/)
     stack.kill("SIGTERM")
     expect(await stack.exited).toBe(0)
     expect(stack.stderr()).not.toMatch(/level=ERROR|error:/)

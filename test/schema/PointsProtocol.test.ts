@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
-import { append, flushFrames, MAX_REQUEST_BYTES, takeFrames } from "../../src/schema/Framing.js"
+import { concatBytes } from "../../src/schema/Bytes.js"
+import { flushFrames, MAX_REQUEST_BYTES, takeFrames } from "../../src/schema/Framing.js"
 import { CommaReplyLine, decodeRequest, encodeRefusal, encodeReply, PipeReplyLine, ReplyLine, refusal } from "../../src/schema/PointsProtocol.js"
 import { Timestamp } from "../../src/schema/Timestamp.js"
 
@@ -66,7 +67,7 @@ describe("framing", () => {
     }
     const split = takeFrames(bytes("\r"), isWhole, true)
     expect([split.frames.length, split.awaitingTerminator]).toEqual([0, true])
-    expect(takeFrames(append(split.rest, bytes("\n")), isWhole, split.awaitingTerminator).frames).toHaveLength(0)
+    expect(takeFrames(concatBytes([split.rest, bytes("\n")]), isWhole, split.awaitingTerminator).frames).toHaveLength(0)
     expect(takeFrames(bytes("get_data\n"), isWhole, true).frames).toHaveLength(1)
     // Without a bare command before it, an empty line is still a request (and refused as empty).
     expect(takeFrames(bytes("\n"), isWhole).frames).toHaveLength(1)

@@ -1,4 +1,5 @@
 import { Deferred, Effect, Exit, Mailbox, Option, Ref } from "effect"
+import { toBytes } from "../../schema/Bytes.js"
 import { serveEach } from "./serveEach.js"
 import {
   type Address,
@@ -36,7 +37,7 @@ export const makeMemoryTransport = Effect.gen(function*() {
     remote,
     read: inbound.take.pipe(Effect.map(Option.some), Effect.catchTag("NoSuchElementException", () => Effect.succeedNone)),
     write: (data) =>
-      Effect.flatMap(outbound.offer(typeof data === "string" ? new TextEncoder().encode(data) : data), (accepted) =>
+      Effect.flatMap(outbound.offer(toBytes(data)), (accepted) =>
         accepted ? Effect.void : Effect.fail(new TransportError({ reason: "Write", address: remote, cause: new Error("connection closed") }))),
     end: Effect.asVoid(outbound.end)
   })
@@ -80,12 +81,12 @@ export const makeMemoryTransport = Effect.gen(function*() {
     exchange: (address, data) =>
       Effect.gen(function*() {
         const answer = yield* Deferred.make<Uint8Array>()
-        const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data
+        const bytes = toBytes(data)
         datagrams.get(address.port)?.unsafeOffer({
           remote: `memory-client:${address.port}`,
           data: bytes,
           reply: (reply) =>
-            Deferred.done(answer, Exit.succeed(typeof reply === "string" ? new TextEncoder().encode(reply) : reply))
+            Deferred.done(answer, Exit.succeed(toBytes(reply)))
         })
         return yield* Deferred.await(answer)
       })

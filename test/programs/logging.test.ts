@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest"
+import { freePort } from "../support/processes.js"
+import { usePrograms } from "./harness.js"
+
+/** A client with nothing to talk to: it logs a warning per failed try, then fails with its one line. */
+const failingClient = async (env: Record<string, string>) => ({
+  TARGET_HOST: "127.0.0.1",
+  TARGET_PORT: String(await freePort()),
+  CLIENT_TRIES: "2",
+  CLIENT_RETRY_DELAY: "0.05",
+  ...env
+})
+
+describe("logging settings", () => {
+  const start = usePrograms()
+
+  it("LOG_FORMAT=json writes one JSON object per event on stderr, stdout untouched", async () => {
+    const client = start("client", await failingClient({ LOG_FORMAT: "json" }))
+    expect(await client.exited).toBe(1)
+    const events = client.stderr().split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line))
+    expect(events).toHaveLength(2)
+    for (const event of events) {
+      expect(event).toMatchObject({ logLevel: "WARN", message: "no answer" })
+      expect(event.annotations.error).toMatch(/ECONNREFUSED/)
+    }
+    expect(client.stdout()).toBe("")
+  })
+
+  it("LOG_LEVEL=error keeps warnings out; the failure line still comes", async () => {
+    const client = start("client", await failingClient({ LOG_LEVEL: "error" }))
+    expect(await client.exited).toBe(1)
+    expect(client.stderr()).not.toMatch(/no answer/)
+    expect(client.stderr()).toMatch(/^error: .*gave up after 2 tries/m)
+  })
+
+  it("a bad LOG_LEVEL stops the program with one line naming it", async () => {
+    const client = start("client", await failingClient({ LOG_LEVEL: "loud" }))
+    expect(await client.exited).toBe(1)
+    expect(client.stderr().trim()).toBe('error: LOG_LEVEL: expected one of trace, debug, info, warning, error, none, got "loud"')
+  })
+})
