@@ -148,7 +148,7 @@ const embeddedClient = (file: string) =>
 
 export class Db extends Context.Tag("scoreline/Db")<Db, DbShape>() {
   /** The SQL store on a target, with its migrations run first when `migrate` is set. */
-  static readonly sql = (options: { readonly target: DbTarget; readonly migrate: boolean; readonly timeZone: DateTime.TimeZone }) => {
+  static readonly layer = (options: { readonly target: DbTarget; readonly migrate: boolean; readonly timeZone: DateTime.TimeZone }) => {
     const client = options.target._tag === "Mysql" ? mysqlClient(options.target) : embeddedClient(options.target.file)
     const migrator = options.target._tag === "Mysql"
       ? MysqlMigrator.layer({ loader: migrations })
@@ -160,20 +160,20 @@ export class Db extends Context.Tag("scoreline/Db")<Db, DbShape>() {
   }
 
   /** An in-memory store for tests. */
-  static readonly memory = (timeZone: DateTime.TimeZone = DateTime.zoneUnsafeMakeNamed("UTC")) =>
+  static readonly layerMemory = (timeZone: DateTime.TimeZone = DateTime.zoneUnsafeMakeNamed("UTC")) =>
     Layer.effect(Db, makeMemory(timeZone))
 
   /**
    * The store the environment asks for (`DB_HOST` → MySQL, else `DB_FILE`), migrated. MySQL is retried with
    * backoff for `DB_CONNECT_TIMEOUT`, because in compose the server often starts before the database.
    */
-  static readonly fromEnv = Layer.unwrapEffect(Effect.gen(function*() {
+  static readonly layerConfig = Layer.unwrapEffect(Effect.gen(function*() {
     const settings = yield* DbSettings
     const where = settings.target._tag === "Mysql"
       ? `mysql://${settings.target.user}@${settings.target.host}:${settings.target.port}/${settings.target.database}`
       : `sqlite:${settings.target.file}`
     const retried = settings.target._tag === "Mysql"
-      ? Db.sql(settings).pipe(
+      ? Db.layer(settings).pipe(
         Layer.tapError((error) =>
           Effect.logWarning("database not ready, retrying").pipe(Effect.annotateLogs({ database: where, error: describeCause(error) }))
         ),
@@ -185,7 +185,7 @@ export class Db extends Context.Tag("scoreline/Db")<Db, DbShape>() {
           )
         )
       )
-      : Db.sql(settings)
+      : Db.layer(settings)
     return retried.pipe(
       Layer.mapError((cause) => new DbError({ reason: "Connect", cause })),
       Layer.tap(() => Effect.logInfo("database ready").pipe(Effect.annotateLogs({ database: where })))

@@ -41,9 +41,9 @@ const makeReadline = Effect.gen(function*() {
 
 export class LinePrompt extends Context.Tag("scoreline/LinePrompt")<LinePrompt, LinePromptShape>() {
   /** The process's stdin and stdout. */
-  static readonly terminal = Layer.scoped(LinePrompt, makeReadline)
+  static readonly layer = Layer.scoped(LinePrompt, makeReadline)
   /** A fixed script of lines, then end of input; prompts are discarded. */
-  static readonly fromLines = (script: ReadonlyArray<string>) =>
+  static readonly layerMemory = (script: ReadonlyArray<string>) =>
     Layer.scoped(
       LinePrompt,
       Effect.gen(function*() {

@@ -7,7 +7,7 @@ export * from "./transport/Types.js"
 
 export class Transport extends Context.Tag("scoreline/Transport")<Transport, TransportShape>() {
   /** Real sockets: `node:net` for streams, `node:dgram` for datagrams. */
-  static readonly node = Layer.sync(Transport, makeNodeTransport)
+  static readonly layer = Layer.sync(Transport, makeNodeTransport)
   /** An in-process network for layer-swapped tests: ports are map keys, bytes move through mailboxes. */
-  static readonly memory = Layer.effect(Transport, makeMemoryTransport)
+  static readonly layerMemory = Layer.effect(Transport, makeMemoryTransport)
 }

@@ -1,7 +1,7 @@
 import { Command } from "@effect/cli"
 import { Console, Duration, Effect, Layer } from "effect"
-import { askPointsWithRetry, pollPoints } from "../layers/PointsClient.js"
-import { runProgram } from "../layers/Program.js"
+import { askPointsWithRetry, pollPoints } from "../clients/PointsClient.js"
+import { runProgram } from "../cli/Program.js"
 import { Transport } from "../layers/Transport.js"
 import { clientOptions } from "../schema/PointsSettings.js"
 
@@ -12,7 +12,7 @@ const client = Command.make("client", clientOptions, (settings) => {
   return (Duration.isZero(settings.interval)
     ? Effect.flatMap(askPointsWithRetry(target, settings), print)
     : pollPoints(target, settings, settings.interval, print)
-  ).pipe(Effect.provide(Layer.mergeAll(Transport.node)))
+  ).pipe(Effect.provide(Layer.mergeAll(Transport.layer)))
 })
 
 runProgram("client", client, "Asks a points server for the latest points, once or every POLL_INTERVAL seconds.")

@@ -1,7 +1,7 @@
 import { Args, Command } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
-import { echoOverTcp, echoOverUdp } from "../layers/EchoClient.js"
-import { runProgram } from "../layers/Program.js"
+import { echoOverTcp, echoOverUdp } from "../clients/EchoClient.js"
+import { runProgram } from "../cli/Program.js"
 import { formatAddress, Transport } from "../layers/Transport.js"
 import { echoClientOptions } from "../schema/BasicsSettings.js"
 import { toBytes } from "../schema/Bytes.js"
@@ -26,7 +26,7 @@ const echoClient = Command.make("echo-client", { ...echoClientOptions, message }
       : yield* echoOverUdp(target, text)
     if (!tcp) yield* Console.log(`received ${echoed.length} bytes: ${showBytes(echoed)}`)
     yield* Console.log(`echo matched (${echoed.length} bytes)`)
-  }).pipe(Effect.provide(Transport.node))
+  }).pipe(Effect.provide(Transport.layer))
 })
 
 runProgram("echo-client", echoClient, "Sends a message to an echo server (seed 003) over TCP or UDP and checks the echo.")

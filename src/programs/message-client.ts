@@ -1,8 +1,8 @@
 import { Args, Command } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import { LinePrompt } from "../layers/LinePrompt.js"
-import { chat, sendMessage } from "../layers/MessageClient.js"
-import { runProgram } from "../layers/Program.js"
+import { chat, sendMessage } from "../clients/MessageClient.js"
+import { runProgram } from "../cli/Program.js"
 import { Transport } from "../layers/Transport.js"
 import { messageClientOptions } from "../schema/BasicsSettings.js"
 
@@ -15,7 +15,7 @@ const message = Args.text({ name: "message" }).pipe(
 const messageClient = Command.make("message-client", { ...messageClientOptions, message }, (settings) =>
   Option.match(settings.message, {
     onSome: (text) => Effect.flatMap(sendMessage(settings, text), (reply) => Console.log(`Response: ${reply}`)),
-    onNone: () => chat(settings).pipe(Effect.provide(LinePrompt.terminal))
-  }).pipe(Effect.provide(Transport.node)))
+    onNone: () => chat(settings).pipe(Effect.provide(LinePrompt.layer))
+  }).pipe(Effect.provide(Transport.layer)))
 
 runProgram("message-client", messageClient, "Sends messages to a message server (seed 004) and prints its replies.")

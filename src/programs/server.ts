@@ -1,8 +1,8 @@
 import { Command } from "@effect/cli"
 import { Effect, Layer } from "effect"
 import { Db } from "../layers/Db.js"
-import { servePoints } from "../layers/PointsServer.js"
-import { runProgram } from "../layers/Program.js"
+import { servePoints } from "../servers/PointsServer.js"
+import { runProgram } from "../cli/Program.js"
 import { DB_SETTINGS_HELP } from "../schema/DbSettings.js"
 import { Ticker } from "../layers/Ticker.js"
 import { Transport } from "../layers/Transport.js"
@@ -12,7 +12,7 @@ import { serverOptions } from "../schema/PointsSettings.js"
 const server = Command.make("server", serverOptions, (settings) =>
   servePoints(settings).pipe(
     // The database (and its migrations) is ready before the socket opens: see bindPointsServer.
-    Effect.provide(Layer.mergeAll(Db.fromEnv, Ticker.layer(settings.interval), Transport.node))
+    Effect.provide(Layer.mergeAll(Db.layerConfig, Ticker.layer(settings.interval), Transport.layer))
   ))
 
 runProgram("server", server, "A points server for one user (seeds 000-002), on TCP or UDP. " + DB_SETTINGS_HELP)

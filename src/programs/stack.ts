@@ -1,13 +1,13 @@
 import { Command } from "@effect/cli"
 import { Effect, Layer } from "effect"
 import { Db } from "../layers/Db.js"
-import { bindEchoServer } from "../layers/EchoServer.js"
-import { bindMessageServer } from "../layers/MessageServer.js"
-import { pollPoints } from "../layers/PointsClient.js"
-import { bindPointsServer } from "../layers/PointsServer.js"
-import { runProgram } from "../layers/Program.js"
+import { bindEchoServer } from "../servers/EchoServer.js"
+import { bindMessageServer } from "../servers/MessageServer.js"
+import { pollPoints } from "../clients/PointsClient.js"
+import { bindPointsServer } from "../servers/PointsServer.js"
+import { runProgram } from "../cli/Program.js"
 import { DB_SETTINGS_HELP } from "../schema/DbSettings.js"
-import { loadRoster } from "../layers/RosterFile.js"
+import { loadRoster } from "../cli/RosterFile.js"
 import { Ticker } from "../layers/Ticker.js"
 import { Transport } from "../layers/Transport.js"
 import { echoServerConfig, messageServerConfig } from "../schema/BasicsSettings.js"
@@ -19,7 +19,7 @@ const stack = Command.make("stack", stackOptions, (settings) =>
   Effect.flatMap(loadRoster(settings.roster), (roster) =>
     Effect.gen(function*() {
       yield* Effect.logInfo("starting roster").pipe(Effect.annotateLogs({ roster: roster.name, servers: roster.servers.length }))
-      // The database is migrated once (Db.fromEnv), then every port is bound before anything runs: a port
+      // The database is migrated once (Db.layerConfig), then every port is bound before anything runs: a port
       // clash stops the stack before a single client starts.
       const points = yield* Effect.forEach(roster.servers, (entry) => bindPointsServer({ ...settings, ...entry }))
       const echo = settings.echo ? [yield* Effect.flatMap(echoServerConfig, bindEchoServer)] : []
@@ -42,7 +42,7 @@ const stack = Command.make("stack", stackOptions, (settings) =>
       return yield* Effect.all([...servers, ...clients], { concurrency: "unbounded", discard: true })
     }).pipe(
       Effect.scoped,
-      Effect.provide(Layer.mergeAll(Db.fromEnv, Ticker.layer(settings.interval), Transport.node))
+      Effect.provide(Layer.mergeAll(Db.layerConfig, Ticker.layer(settings.interval), Transport.layer))
     )))
 
 runProgram("stack", stack, "Runs a roster of points servers (default: seed 000's four) with a polling client each, and the echo and message servers. " + DB_SETTINGS_HELP)

@@ -1,5 +1,6 @@
+import { TransportKind } from "./TransportKind.js"
 import { TimeZoneFromString } from "./Timestamp.js"
-import { configs, NonEmptyText, oneOf, options, Port, Seconds } from "./Setting.js"
+import { configs, NonEmptyText, oneOf, options, Port, Seconds } from "../cli/Setting.js"
 
 /**
  * Settings of the socket-basics programs (seeds 003 and 004). Servers read `ECHO_*` / `MESSAGE_*`, clients
@@ -16,7 +17,7 @@ export const echoServerSettings = {
 
 export const echoClientSettings = {
   host: { flag: "host", env: "ECHO_TARGET_HOST", schema: NonEmptyText, default: "127.0.0.1", description: "echo server to use" },
-  transport: { flag: "transport", env: "ECHO_TRANSPORT", schema: oneOf("tcp", "udp"), default: "tcp", description: "tcp or udp" },
+  transport: { flag: "transport", env: "ECHO_TRANSPORT", schema: oneOf(...TransportKind.literals), default: "tcp", description: "tcp or udp" },
   tcpPort: { flag: "tcp-port", env: "ECHO_TARGET_TCP_PORT", schema: Port, default: "10000", description: "its TCP port" },
   udpPort: { flag: "udp-port", env: "ECHO_TARGET_UDP_PORT", schema: Port, default: "10001", description: "its UDP port" },
   timeout: { flag: "timeout", env: "ECHO_TIMEOUT", schema: Seconds, default: "2", description: "seconds to wait for the whole echo (seed 003's UDP client: 2)" },

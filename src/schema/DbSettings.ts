@@ -1,7 +1,7 @@
 import { Config, ConfigError, Duration, Either, Option, Redacted } from "effect"
 import * as Fs from "node:fs"
 import { TimeZoneFromString } from "./Timestamp.js"
-import { config, Flag, optionalConfig, NonEmptyText, Port, PositiveInt, Seconds, Text } from "./Setting.js"
+import { config, Flag, optionalConfig, NonEmptyText, Port, PositiveInt, Seconds, Text } from "../cli/Setting.js"
 
 /** Where the points live: MySQL when `DB_HOST` is set, else the embedded SQLite file. */
 export type DbTarget =

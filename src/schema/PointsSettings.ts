@@ -1,10 +1,11 @@
 import { Duration, Schema } from "effect"
 import { Dialect } from "./PointsProtocol.js"
 import { UserName } from "./ScoreRow.js"
-import { NonEmptyText, oneOf, option, Port, PositiveInt, Seconds } from "./Setting.js"
+import { TransportKind } from "./TransportKind.js"
+import { NonEmptyText, oneOf, option, Port, PositiveInt, Seconds } from "../cli/Setting.js"
 
-/** `TRANSPORT`: which socket a points server listens on, or a client dials. */
-export const TransportKind = oneOf("tcp", "udp")
+/** `TRANSPORT`, case-insensitive. */
+const Transport = oneOf(...TransportKind.literals)
 
 /** A poll interval in seconds; 0 means ask once and exit. */
 const PollSeconds = Schema.transform(
@@ -23,7 +24,7 @@ export const sharedServerOptions = {
 export const serverOptions = {
   user: option({ flag: "user", env: "SERVER_USER", schema: UserName, description: "the user whose row this server owns" }),
   port: option({ flag: "port", env: "SERVER_PORT", schema: Port, default: "5001", description: "port to listen on" }),
-  transport: option({ flag: "transport", env: "TRANSPORT", schema: TransportKind, default: "tcp", description: "tcp or udp" }),
+  transport: option({ flag: "transport", env: "TRANSPORT", schema: Transport, default: "tcp", description: "tcp or udp" }),
   ...sharedServerOptions
 }
 
@@ -38,7 +39,7 @@ export const retryOptions = {
 export const clientOptions = {
   host: option({ flag: "host", env: "TARGET_HOST", schema: NonEmptyText, default: "127.0.0.1", description: "server to ask" }),
   port: option({ flag: "port", env: "TARGET_PORT", schema: Port, default: "5001", description: "its port" }),
-  transport: option({ flag: "transport", env: "TRANSPORT", schema: TransportKind, default: "tcp", description: "tcp or udp" }),
+  transport: option({ flag: "transport", env: "TRANSPORT", schema: Transport, default: "tcp", description: "tcp or udp" }),
   dialect: option({ flag: "dialect", env: "CLIENT_DIALECT", schema: oneOf(...Dialect.literals), default: "REQUEST_LATEST_POINTS", description: "REQUEST_LATEST_POINTS (seed 002) or get_data (seed 001)" }),
   interval: option({ flag: "interval", env: "POLL_INTERVAL", schema: PollSeconds, default: "0", description: "seconds between polls; 0 asks once and exits" }),
   ...retryOptions

@@ -1,11 +1,12 @@
 import { Schema } from "effect"
 import { Dialect } from "./PointsProtocol.js"
 import { UserName } from "./ScoreRow.js"
+import { TransportKind } from "./TransportKind.js"
 
 /** One points server of a roster, and how its stack client talks to it. */
 export const RosterEntry = Schema.Struct({
   user: UserName,
-  transport: Schema.Literal("tcp", "udp"),
+  transport: TransportKind,
   port: Schema.Int.pipe(Schema.between(1, 65535)),
   /** The dialect the roster's client speaks: seed 002's comma reply or seed 001's `get_data`. */
   dialect: Schema.optionalWith(Dialect, { default: () => "REQUEST_LATEST_POINTS" as const })

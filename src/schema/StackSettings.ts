@@ -1,5 +1,5 @@
 import { retryOptions, sharedServerOptions } from "./PointsSettings.js"
-import { Flag, NonEmptyText, option, Seconds } from "./Setting.js"
+import { Flag, NonEmptyText, option, Seconds } from "../cli/Setting.js"
 
 export const stackOptions = {
   roster: option({ flag: "roster", env: "ROSTER", schema: NonEmptyText, default: "seed000", description: "seed000, seed001, seed002, or a roster JSON file" }),

@@ -37,7 +37,7 @@ interface Implementation {
 }
 
 const implementations: ReadonlyArray<Implementation> = [
-  { name: "memory", describe, use: () => ({ layer: (timeZone) => Db.memory(timeZone) }) },
+  { name: "memory", describe, use: () => ({ layer: (timeZone) => Db.layerMemory(timeZone) }) },
   {
     name: "embedded SQLite",
     describe,

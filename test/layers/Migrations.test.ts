@@ -6,7 +6,7 @@ import * as Path from "node:path"
 import { Db } from "../../src/layers/Db.js"
 
 const UTC = DateTime.zoneUnsafeMakeNamed("UTC")
-const embedded = (file: string, migrate: boolean) => Db.sql({ target: { _tag: "Embedded", file }, migrate, timeZone: UTC })
+const embedded = (file: string, migrate: boolean) => Db.layer({ target: { _tag: "Embedded", file }, migrate, timeZone: UTC })
 const ensureAndRead = Effect.gen(function*() {
   const db = yield* Db
   yield* db.ensureUser("ikhwan")

@@ -32,5 +32,5 @@ describe("node transport", () => {
       yield* Effect.forkScoped(listener.serve(echo))
       // The listener, and this process, are still here for the next client.
       expect(yield* Effect.promise(() => tcpExchange(listener.address.port, "still here", { halfClose: true }))).toBe("still here")
-    }).pipe(Effect.provide(Transport.node)))
+    }).pipe(Effect.provide(Transport.layer)))
 })

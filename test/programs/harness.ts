@@ -9,7 +9,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterAll, afterEach, beforeAll } from "vitest"
 import { Db } from "../../src/layers/Db.js"
-import { bindPointsServer } from "../../src/layers/PointsServer.js"
+import { bindPointsServer } from "../../src/servers/PointsServer.js"
 import { Ticker } from "../../src/layers/Ticker.js"
 import { Transport } from "../../src/layers/Transport.js"
 import { type Running, startCommand, startProgram } from "../support/processes.js"
@@ -81,7 +81,7 @@ export const useEmbeddedDb = (): TestBackend & { readonly file: string } => {
     get file() {
       return file()
     },
-    layer: (timeZone = UTC) => Db.sql({ target: { _tag: "Embedded", file: file() }, migrate: true, timeZone }),
+    layer: (timeZone = UTC) => Db.layer({ target: { _tag: "Embedded", file: file() }, migrate: true, timeZone }),
     env: () => ({ DB_FILE: file() }),
     query: (statement, params) => queryEmbedded(file(), statement, params),
     readRow: async (user) => {
@@ -120,7 +120,7 @@ export const startPointsServer = async (options: InProcessOptions): Promise<InPr
   const user = options.user ?? uniqueUser()
   const program = Effect.gen(function*() {
     const context = yield* Layer.buildWithScope(
-      Layer.mergeAll(options.db, Ticker.layer(`${(options.intervalSeconds ?? 3600) * 1000} millis`), Transport.node),
+      Layer.mergeAll(options.db, Ticker.layer(`${(options.intervalSeconds ?? 3600) * 1000} millis`), Transport.layer),
       scope
     )
     const server = yield* bindPointsServer({

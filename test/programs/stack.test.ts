@@ -4,7 +4,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { loadRoster } from "../../src/layers/RosterFile.js"
+import { loadRoster } from "../../src/cli/RosterFile.js"
 import { canBind, freePort, type Running, startProgram } from "../support/processes.js"
 import { tcpExchange } from "./harness.js"
 

@@ -4,7 +4,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { DbSettings } from "../../src/schema/DbSettings.js"
-import { config, Port, Seconds } from "../../src/schema/Setting.js"
+import { config, Port, Seconds } from "../../src/cli/Setting.js"
 
 const withEnv = (env: Record<string, string>) => Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
 

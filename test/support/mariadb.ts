@@ -86,7 +86,7 @@ export interface TestDatabase {
   /** The database's name (valid once the `beforeAll` has run). */
   readonly name: string
   /** A migrated `Db` over this database, in UTC unless another zone is given. */
-  layer(timeZone?: DateTime.TimeZone): ReturnType<typeof Db.sql>
+  layer(timeZone?: DateTime.TimeZone): ReturnType<typeof Db.layer>
   /** The environment that points a spawned program (`server`, `client`…) at this database. */
   env(): Record<string, string>
   /** A statement run directly with mysql2 (DATETIMEs as text), for reading back what the database really holds. */
@@ -123,7 +123,7 @@ export const useTestDatabase = (): TestDatabase => {
     get name() {
       return current()
     },
-    layer: (timeZone = DateTime.zoneUnsafeMakeNamed("UTC")) => Db.sql({ target: mysqlTarget(current()), migrate: true, timeZone }),
+    layer: (timeZone = DateTime.zoneUnsafeMakeNamed("UTC")) => Db.layer({ target: mysqlTarget(current()), migrate: true, timeZone }),
     env: () => ({
       DB_HOST: MARIADB.host,
       DB_PORT: String(MARIADB.port),

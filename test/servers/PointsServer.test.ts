@@ -2,12 +2,13 @@ import { describe, expect, it } from "@effect/vitest"
 import { DateTime, Effect, Fiber, Layer, Option, Ref, TestClock } from "effect"
 import { readToEnd } from "../support/memory.js"
 import { Db, DbError } from "../../src/layers/Db.js"
-import { bindPointsServer, type TransportKind, updatePoints } from "../../src/layers/PointsServer.js"
+import { bindPointsServer, updatePoints } from "../../src/servers/PointsServer.js"
+import type { TransportKind } from "../../src/schema/TransportKind.js"
 import { Ticker } from "../../src/layers/Ticker.js"
 import { Transport } from "../../src/layers/Transport.js"
 
 // Layer-swapped: in-memory Db and Transport, TestClock time. Real sockets are covered in test/programs/.
-const TestLayers = Layer.mergeAll(Db.memory(), Ticker.layer("30 seconds"), Transport.memory)
+const TestLayers = Layer.mergeAll(Db.layerMemory(), Ticker.layer("30 seconds"), Transport.layerMemory)
 
 const startServer = (transport: TransportKind = "tcp", user = "ikhwan") =>
   Effect.gen(function*() {
@@ -127,7 +128,7 @@ describe("update fiber", () => {
       yield* Fiber.interrupt(fiber)
       yield* TestClock.adjust("10 seconds")
       expect(yield* points("dave")).toEqual(Option.some(5))
-    }).pipe(Effect.provide(Layer.mergeAll(Db.memory(), Ticker.layer("1 second")))))
+    }).pipe(Effect.provide(Layer.mergeAll(Db.layerMemory(), Ticker.layer("1 second")))))
 
   it.scoped("stamps each point with the clock's time in the configured zone", () =>
     Effect.gen(function*() {
@@ -137,7 +138,7 @@ describe("update fiber", () => {
       yield* TestClock.adjust("90 seconds")
       const row = yield* db.findUser("dave")
       expect(Option.map(row, (r) => [r.points, r.datetime_stamp])).toEqual(Option.some([3, "1970-01-01 08:01:30"]))
-    }).pipe(Effect.provide(Layer.mergeAll(Db.memory(DateTime.zoneMakeOffset(8 * 3600_000)), Ticker.layer("30 seconds")))))
+    }).pipe(Effect.provide(Layer.mergeAll(Db.layerMemory(DateTime.zoneMakeOffset(8 * 3600_000)), Ticker.layer("30 seconds")))))
 
   it.scoped("owes the points of ticks the database refused, and adds them when it is back", () =>
     Effect.gen(function*() {
@@ -162,7 +163,7 @@ describe("update fiber", () => {
       expect(yield* points("dave")).toEqual(Option.some(6))
       yield* TestClock.adjust("1 second")
       expect(yield* points("dave")).toEqual(Option.some(7))
-    }).pipe(Effect.provide(Layer.mergeAll(Db.memory(), Ticker.layer("1 second")))))
+    }).pipe(Effect.provide(Layer.mergeAll(Db.layerMemory(), Ticker.layer("1 second")))))
 
   it.scoped("ensureUser creates a 0-point row once and never resets it", () =>
     Effect.gen(function*() {
@@ -172,5 +173,5 @@ describe("update fiber", () => {
       yield* db.ensureUser("erin")
       expect(yield* points("erin")).toEqual(Option.some(1))
       expect((yield* db.listUsers).map((r) => r.user)).toEqual(["erin"])
-    }).pipe(Effect.provide(Db.memory())))
+    }).pipe(Effect.provide(Db.layerMemory())))
 })

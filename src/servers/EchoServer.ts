@@ -1,6 +1,6 @@
 import { Effect, Option, type Scope } from "effect"
 import { pieces, showBytes } from "../schema/EchoProtocol.js"
-import { type Address, type Connection, type Datagram, formatAddress, Transport, type TransportError } from "./Transport.js"
+import { type Address, type Connection, type Datagram, formatAddress, Transport, type TransportError } from "../layers/Transport.js"
 
 export interface EchoServerOptions {
   readonly host: string

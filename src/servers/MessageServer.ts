@@ -1,6 +1,6 @@
 import { DateTime, type Duration, Effect, Either, Option, type Scope } from "effect"
 import { decodeMessage, receipt, refusalReply } from "../schema/MessageProtocol.js"
-import { type Address, type Connection, formatAddress, Transport, type TransportError } from "./Transport.js"
+import { type Address, type Connection, formatAddress, Transport, type TransportError } from "../layers/Transport.js"
 
 export interface MessageServerOptions {
   readonly host: string

@@ -1,7 +1,7 @@
 import { Data, Duration, Effect, Either, Option, Schedule, Schema } from "effect"
 import { type Dialect, type PointsReply, ReplyLine, RequestFromText } from "../schema/PointsProtocol.js"
-import type { TransportKind } from "./PointsServer.js"
-import { type Connection, formatAddress, Transport, type TransportError } from "./Transport.js"
+import type { TransportKind } from "../schema/TransportKind.js"
+import { type Connection, formatAddress, Transport, type TransportError } from "../layers/Transport.js"
 
 export interface PointsTarget {
   readonly host: string

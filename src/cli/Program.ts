@@ -2,7 +2,7 @@ import { Command, ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, ConfigError, Console, Effect, Layer, Logger, LogLevel, Option } from "effect"
-import { config, describeConfigError, oneOf } from "../schema/Setting.js"
+import { config, describeConfigError, oneOf } from "./Setting.js"
 
 const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "none"] as const
 const toLogLevel = (level: typeof LOG_LEVELS[number]) =>

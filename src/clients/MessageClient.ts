@@ -1,6 +1,6 @@
 import { Console, Data, Duration, Effect, Option } from "effect"
-import { LinePrompt } from "./LinePrompt.js"
-import { formatAddress, Transport, type TransportError } from "./Transport.js"
+import { LinePrompt } from "../layers/LinePrompt.js"
+import { formatAddress, Transport, type TransportError } from "../layers/Transport.js"
 
 export interface MessageTarget {
   readonly host: string

@@ -9,11 +9,10 @@ import {
   encodeReply,
   refusal
 } from "../schema/PointsProtocol.js"
-import { Db, type DbError } from "./Db.js"
-import { Ticker } from "./Ticker.js"
-import { type Address, type Connection, type Datagram, Transport, type TransportError } from "./Transport.js"
-
-export type TransportKind = "tcp" | "udp"
+import type { TransportKind } from "../schema/TransportKind.js"
+import { Db, type DbError } from "../layers/Db.js"
+import { Ticker } from "../layers/Ticker.js"
+import { type Address, type Connection, type Datagram, Transport, type TransportError } from "../layers/Transport.js"
 
 export interface PointsServerOptions {
   readonly user: string

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Option } from "effect"
-import { echoOverTcp, echoOverUdp } from "../../src/layers/EchoClient.js"
-import { bindEchoServer } from "../../src/layers/EchoServer.js"
+import { echoOverTcp, echoOverUdp } from "../../src/clients/EchoClient.js"
+import { bindEchoServer } from "../../src/servers/EchoServer.js"
 import { type Connection, Transport } from "../../src/layers/Transport.js"
 import { SEED_TCP_MESSAGE, SEED_UDP_MESSAGE } from "../../src/schema/EchoProtocol.js"
 
@@ -46,7 +46,7 @@ describe("echo server (in-memory transport)", () => {
       expect(chunks.map((c) => c.length)).toEqual([16, 16, 16, 16, 16, 11])
       yield* connection.end
       expect(yield* connection.read).toEqual(Option.none())
-    }).pipe(Effect.provide(Transport.memory)))
+    }).pipe(Effect.provide(Transport.layerMemory)))
 
   it.scoped("keeps several TCP clients apart", () =>
     Effect.gen(function*() {
@@ -59,14 +59,14 @@ describe("echo server (in-memory transport)", () => {
       yield* Effect.forEach(connections, (c, i) => c.write(messages[i]!.slice(20)))
       const echoes = yield* Effect.forEach(connections, (c, i) => readBytes(c, messages[i]!.length), { concurrency: "unbounded" })
       expect(echoes.map((chunks) => chunks.map(text).join(""))).toEqual(messages)
-    }).pipe(Effect.provide(Transport.memory)))
+    }).pipe(Effect.provide(Transport.layerMemory)))
 
   it.scoped("echoes a UDP datagram whole", () =>
     Effect.gen(function*() {
       const server = yield* startEcho
       const transport = yield* Transport
       expect(text(yield* transport.exchange(server.udp, SEED_UDP_MESSAGE))).toBe(SEED_UDP_MESSAGE)
-    }).pipe(Effect.provide(Transport.memory)))
+    }).pipe(Effect.provide(Transport.layerMemory)))
 })
 
 describe("echo client (in-memory transport)", () => {
@@ -80,7 +80,7 @@ describe("echo client (in-memory transport)", () => {
       expect(pieces.join("")).toBe(SEED_TCP_MESSAGE)
       expect(pieces.every((piece) => piece.length <= 16)).toBe(true)
       expect(text(yield* echoOverUdp({ ...server.udp, timeout: "2 seconds" as const }, SEED_UDP_MESSAGE))).toBe(SEED_UDP_MESSAGE)
-    }).pipe(Effect.provide(Transport.memory)))
+    }).pipe(Effect.provide(Transport.layerMemory)))
 
   it.scoped("fails when the echo differs or the server closes early", () =>
     Effect.gen(function*() {
@@ -95,11 +95,11 @@ describe("echo client (in-memory transport)", () => {
       const target = { ...broken.address, timeout: "2 seconds" as const }
       expect(yield* failureReason(echoOverTcp(target, "hi", () => Effect.void))).toBe("Mismatch")
       expect(yield* failureReason(echoOverTcp(target, SEED_TCP_MESSAGE, () => Effect.void))).toBe("ClosedEarly")
-    }).pipe(Effect.provide(Transport.memory)))
+    }).pipe(Effect.provide(Transport.layerMemory)))
 
   it.scoped("says so when nothing listens", () =>
     Effect.gen(function*() {
       const target = { host: "memory", port: 9, timeout: "2 seconds" as const }
       expect(yield* failureReason(echoOverTcp(target, "hi", () => Effect.void))).toBe("Unreachable")
-    }).pipe(Effect.provide(Transport.memory)))
+    }).pipe(Effect.provide(Transport.layerMemory)))
 })

@@ -1,7 +1,7 @@
 import { Data, Duration, Effect, Option } from "effect"
 import { concatBytes, sameBytes, toBytes } from "../schema/Bytes.js"
 import { ECHO_PIECE_BYTES, pieces } from "../schema/EchoProtocol.js"
-import { formatAddress, Transport, type TransportError } from "./Transport.js"
+import { formatAddress, Transport, type TransportError } from "../layers/Transport.js"
 
 export interface EchoTarget {
   readonly host: string
