@@ -18,7 +18,8 @@ const PollSeconds = Schema.transform(
 export const sharedServerOptions = {
   host: option({ flag: "host", env: "SERVER_HOST", schema: NonEmptyText, default: "0.0.0.0", description: "address to listen on" }),
   interval: option({ flag: "interval", env: "UPDATE_INTERVAL", schema: Seconds, default: "30", description: "seconds between points (fractions allowed)" }),
-  idleTimeout: option({ flag: "idle-timeout", env: "IDLE_TIMEOUT", schema: Seconds, default: "60", description: "seconds a silent TCP connection is kept open" })
+  idleTimeout: option({ flag: "idle-timeout", env: "IDLE_TIMEOUT", schema: Seconds, default: "60", description: "seconds a silent TCP connection is kept open" }),
+  refreshInterval: option({ flag: "refresh-interval", env: "REFRESH_INTERVAL", schema: Seconds, default: "1", description: "seconds between reads of the row back from the database: others' writes are answered within this" })
 }
 
 export const serverOptions = {

@@ -13,7 +13,7 @@ const policy = { tries: 5, initialDelay: "1 second", maxDelay: "4 seconds" } as 
 
 // A server in a scope of its own, so interrupting it frees the port for a restart.
 const startServer = Effect.forkScoped(
-  servePoints({ user: "jerry", transport: "tcp", host: "memory", port: PORT, idleTimeout: "60 seconds" })
+  servePoints({ user: "jerry", transport: "tcp", host: "memory", port: PORT, idleTimeout: "60 seconds", refreshInterval: "1 second" })
 )
 
 describe("points client", () => {

@@ -128,7 +128,8 @@ export const startPointsServer = async (options: InProcessOptions): Promise<InPr
       transport: options.transport ?? "tcp",
       host: LOOPBACK,
       port: options.port ?? 0,
-      idleTimeout: `${(options.idleTimeoutSeconds ?? 30) * 1000} millis`
+      idleTimeout: `${(options.idleTimeoutSeconds ?? 30) * 1000} millis`,
+      refreshInterval: "1 second"
     }).pipe(Effect.provide(context), Scope.extend(scope))
     yield* Effect.forkIn(Effect.provide(server.run, context), scope)
     return server.address

@@ -19,7 +19,7 @@ describeMariaDb("a database outage under a running server", () => {
     await proxy.close()
   })
 
-  it("is survived: requests get an error reply meanwhile, and no point is lost", async () => {
+  it("is survived: requests are answered from the server's state meanwhile, and no point is lost", async () => {
     const user = uniqueUser("outage")
     const server = start("server", {
       ...db.env(),
@@ -34,7 +34,8 @@ describeMariaDb("a database outage under a running server", () => {
 
     await proxy.cut()
     await server.waitFor(/message="point not added yet[^"]*".* owed=2\b/)
-    expect(await tcpExchange(port, "REQUEST_LATEST_POINTS\n")).toBe("ERROR database unavailable\n")
+    // The server answers from its own state, not the database (H2 makes it count the owed points too).
+    expect(await tcpExchange(port, "REQUEST_LATEST_POINTS\n")).toMatch(new RegExp(`^User: ${user}, Points: \\d+, `))
     await proxy.restore()
 
     await server.waitFor(/message="points added, outage caught up"/)

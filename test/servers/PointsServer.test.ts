@@ -2,7 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { DateTime, Effect, Fiber, Layer, Option, Ref, TestClock } from "effect"
 import { readToEnd } from "../support/memory.js"
 import { Db, DbError } from "../../src/layers/Db.js"
-import { bindPointsServer, updatePoints } from "../../src/servers/PointsServer.js"
+import { bindPointsServer } from "../../src/servers/PointsServer.js"
+import { makePointsState } from "../../src/servers/PointsState.js"
+import { updatePoints } from "../../src/servers/PointsUpdates.js"
 import type { TransportKind } from "../../src/schema/TransportKind.js"
 import { Ticker } from "../../src/layers/Ticker.js"
 import { Transport } from "../../src/layers/Transport.js"
@@ -12,7 +14,7 @@ const TestLayers = Layer.mergeAll(Db.layerMemory(), Ticker.layer("30 seconds"), 
 
 const startServer = (transport: TransportKind = "tcp", user = "ikhwan") =>
   Effect.gen(function*() {
-    const server = yield* bindPointsServer({ user, transport, host: "memory", port: 0, idleTimeout: "60 seconds" })
+    const server = yield* bindPointsServer({ user, transport, host: "memory", port: 0, idleTimeout: "60 seconds", refreshInterval: "1 second" })
     yield* Effect.forkScoped(server.run)
     return server.address
   })
@@ -118,7 +120,7 @@ describe("update fiber", () => {
     Effect.gen(function*() {
       const db = yield* Db
       yield* db.ensureUser("dave")
-      const fiber = yield* Effect.fork(updatePoints("dave"))
+      const fiber = yield* Effect.fork(updatePoints(yield* makePointsState("dave", "1 hour")))
       yield* TestClock.adjust("999 millis")
       expect(yield* points("dave")).toEqual(Option.some(0))
       yield* TestClock.adjust("1 millis")
@@ -134,7 +136,7 @@ describe("update fiber", () => {
     Effect.gen(function*() {
       const db = yield* Db
       yield* db.ensureUser("dave")
-      yield* Effect.fork(updatePoints("dave"))
+      yield* Effect.fork(updatePoints(yield* makePointsState("dave", "1 hour")))
       yield* TestClock.adjust("90 seconds")
       const row = yield* db.findUser("dave")
       expect(Option.map(row, (r) => [r.points, r.datetime_stamp])).toEqual(Option.some([3, "1970-01-01 08:01:30"]))
@@ -152,7 +154,7 @@ describe("update fiber", () => {
             isDown ? Effect.fail(new DbError({ reason: "Query", cause: new Error("connection lost") })) : real.addPoints(user, count))
       })
       yield* real.ensureUser("dave")
-      yield* Effect.fork(Effect.provideService(updatePoints("dave"), Db, flaky))
+      yield* Effect.fork(Effect.provideService(updatePoints(yield* makePointsState("dave", "1 hour")), Db, flaky))
       yield* TestClock.adjust("2 seconds")
       expect(yield* points("dave")).toEqual(Option.some(2))
       yield* Ref.set(down, true)
