@@ -1,0 +1,63 @@
+import { Context, Effect, Layer } from "effect"
+import * as Prom from "prom-client"
+
+/**
+ * What a process counts, in Prometheus's terms (prom-client: the ecosystem's standard, and it brings the
+ * process's own CPU, memory and event-loop-lag metrics). Metrics are counted where things happen (servers,
+ * update fibers) through this service, synchronously, so the hot path pays a counter increment and nothing
+ * more; the dashboard (or a lone server's METRICS_PORT) exposes `exposition`.
+ *
+ * The `user` label is bounded by the roster (a handful of users), which is why it is acceptable here.
+ */
+export interface MetricsShape {
+  readonly registry: Prom.Registry
+  /** Points added to a user's row by this process's update fibers. */
+  readonly pointsAdded: Prom.Counter<"user">
+  /** Socket requests answered, by transport (`tcp`, `udp`) and outcome (`ok`, `refused`, `error`). */
+  readonly requests: Prom.Counter<"transport" | "outcome">
+  /** Time from a request's last byte to its reply being handed to the socket, in seconds. */
+  readonly requestSeconds: Prom.Histogram<"transport">
+  /** TCP connections open now. */
+  readonly openConnections: Prom.Gauge<"transport">
+  /** Database operations that failed, by operation (`tick`, `refresh`, `query`). */
+  readonly dbErrors: Prom.Counter<"operation">
+  /** The text Prometheus scrapes, with its content type. */
+  readonly exposition: Effect.Effect<{ readonly contentType: string; readonly body: string }>
+}
+
+const make = (registry: Prom.Registry): MetricsShape => {
+  const registers = [registry]
+  return {
+    registry,
+    pointsAdded: new Prom.Counter({ name: "scoreline_points_added_total", help: "Points added to a user's row.", labelNames: ["user"], registers }),
+    requests: new Prom.Counter({ name: "scoreline_socket_requests_total", help: "Socket requests answered, by transport and outcome.", labelNames: ["transport", "outcome"], registers }),
+    requestSeconds: new Prom.Histogram({
+      name: "scoreline_socket_request_duration_seconds",
+      help: "Time to answer a socket request, in seconds.",
+      labelNames: ["transport"],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers
+    }),
+    openConnections: new Prom.Gauge({ name: "scoreline_open_connections", help: "TCP connections open now.", labelNames: ["transport"], registers }),
+    dbErrors: new Prom.Counter({ name: "scoreline_database_errors_total", help: "Database operations that failed.", labelNames: ["operation"], registers }),
+    exposition: Effect.promise(() => registry.metrics()).pipe(Effect.map((body) => ({ contentType: registry.contentType, body })))
+  }
+}
+
+export class Metrics extends Context.Tag("scoreline/Metrics")<Metrics, MetricsShape>() {
+  /** A registry of this process's own, with the process metrics (CPU, memory, event-loop lag) collected. */
+  static readonly layer = Layer.scoped(
+    Metrics,
+    Effect.acquireRelease(
+      Effect.sync(() => {
+        const registry = new Prom.Registry()
+        Prom.collectDefaultMetrics({ register: registry })
+        return make(registry)
+      }),
+      // The event-loop-lag monitor is a native histogram: clearing the registry stops it with the scope.
+      (metrics) => Effect.sync(() => metrics.registry.clear())
+    )
+  )
+  /** The same counters without the process metrics, for layer-swapped tests. */
+  static readonly layerMemory = Layer.sync(Metrics, () => make(new Prom.Registry()))
+}
