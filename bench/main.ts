@@ -1,0 +1,156 @@
+// npm run bench [-- --quick] [--label NAME] [--embedded] [--no-write | --write]
+//
+// Builds the programs (npm run build) and the C load generator, then measures the production build of a
+// points server against a bare Node server in the same run, on MariaDB when it is reachable (else the
+// embedded database). Writes bench/results/<label>.json and regenerates the marked blocks of
+// docs/BENCHMARKS.md. --label defaults to "after" (the current code; "before" holds the figures taken
+// before the issue 8 work). --quick (about a minute) prints its tables but writes nothing unless --write.
+import { execFileSync } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { openDatabase } from "./database.js"
+import { buildLoadgen, hasWrk, type Mode } from "./loadgen.js"
+import { freePort, killAll, ROOT, sleep, start, tcpAsk } from "./procs.js"
+import { type BenchRun, replaceBlock, runSection, summarySection } from "./report.js"
+import { listeningPorts, row, type RowResult, serverEnv, stack, startScoreline, startup } from "./scenarios.js"
+
+const args = process.argv.slice(2)
+const flag = (name: string) => args.includes(name)
+const value = (name: string, fallback: string) => {
+  const at = args.indexOf(name)
+  return at !== -1 && args[at + 1] !== undefined ? args[at + 1]! : fallback
+}
+if (flag("--help")) {
+  console.log("usage: npm run bench [-- --quick] [--label NAME] [--embedded] [--no-write | --write]")
+  process.exit(0)
+}
+const quick = flag("--quick")
+const label = value("--label", "after")
+const write = quick ? flag("--write") : !flag("--no-write")
+const timing = quick ? { durationS: 2, warmupS: 0.5 } : { durationS: 5, warmupS: 1 }
+const idleMs = quick ? 1000 : 3000
+const ROWS: ReadonlyArray<[Mode, number]> = [["oneshot", 1], ["oneshot", 16], ["oneshot", 128], ["persistent", 16], ["persistent", 128], ["udp", 16]]
+const log = (text: string) => console.error(`bench: ${text}`)
+
+const tempDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "scoreline-bench-"))
+process.once("SIGINT", () => {
+  killAll()
+  process.exit(130)
+})
+
+const main = async () => {
+  log("npm run build")
+  execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] })
+  buildLoadgen()
+  const database = await openDatabase(tempDir, flag("--embedded"))
+  log(`database: ${database.description}`)
+  try {
+    const loadAverage = Os.loadavg()
+    const tcpDb = await database.connect()
+    const udpDb = await database.connect()
+    const tcp = startScoreline("server tcp", "server", serverEnv("bench_tcp", "tcp", tcpDb.env))
+    const udp = startScoreline("server udp", "server", serverEnv("bench_udp", "udp", udpDb.env))
+    const [tcpPort] = (await listeningPorts(tcp)).ports
+    const [udpPort] = (await listeningPorts(udp)).ports
+    const reply = (await tcpAsk(tcpPort!, "REQUEST_LATEST_POINTS\n")).trimEnd()
+    log(`scoreline answers: ${reply}`)
+    const bare = start("baseline", process.execPath, ["bench/baseline.mjs", reply])
+    await bare.waitFor(/"tcp":\d+/)
+    const barePorts = JSON.parse(bare.output().trim().split("\n")[0]!) as { tcp: number; udp: number }
+
+    const rows: Array<RowResult> = []
+    for (const [mode, concurrency] of ROWS) {
+      log(`row ${mode} c=${concurrency}`)
+      const ours = mode === "udp" ? { pid: udp.child.pid!, port: udpPort!, statements: udpDb.statements } : { pid: tcp.child.pid!, port: tcpPort!, statements: tcpDb.statements }
+      const theirs = { pid: bare.child.pid!, port: mode === "udp" ? barePorts.udp : barePorts.tcp }
+      rows.push(await row(ours, theirs, mode, concurrency, timing))
+    }
+    for (const proc of [tcp, udp, bare]) await proc.stop()
+
+    const http = await httpRow(database, timing)
+    log("start-up and idle memory")
+    const startupResults = await startup(database, quick ? 1 : 3, idleMs, reply)
+    const stacks = []
+    for (const servers of [1, 4, 12]) {
+      log(`stack of ${servers}`)
+      stacks.push(await stack(database, servers, tempDir, timing, idleMs))
+    }
+
+    const run: BenchRun = {
+      label,
+      date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+      node: process.version,
+      cores: Os.cpus().length,
+      cpu: Os.cpus()[0]?.model.trim() ?? "unknown CPU",
+      loadAverage,
+      database: database.description,
+      quick,
+      timing,
+      rows,
+      http,
+      startup: startupResults,
+      stacks
+    }
+    console.log(runSection(run))
+    if (write) writeDocs(run)
+  } finally {
+    await database.close()
+  }
+}
+
+/** GET /api/users of the dashboard against node:http with a constant body of the same size, when both exist. */
+const httpRow = async (database: Awaited<ReturnType<typeof openDatabase>>, t: typeof timing): Promise<RowResult | { skipped: string }> => {
+  if (!Fs.existsSync(Path.join(ROOT, "dist/dashboard.mjs"))) return { skipped: "no dist/dashboard.mjs (the dashboard program is not built)" }
+  if (!hasWrk()) return { skipped: "wrk is not installed (`apt-get install wrk`)" }
+  log("row http c=16")
+  const { env, statements } = await database.connect()
+  const port = await freePort()
+  const dashboard = startScoreline("dashboard", "dashboard", { ...env, HTTP_HOST: "127.0.0.1", HTTP_PORT: String(port), LOG_LEVEL: "info" })
+  try {
+    let body: string | undefined
+    for (let i = 0; i < 150 && body === undefined; i++) {
+      body = await fetch(`http://127.0.0.1:${port}/api/users`).then((r) => (r.ok ? r.text() : undefined), () => undefined)
+      if (body === undefined) await sleep(200)
+    }
+    if (body === undefined) return { skipped: "the dashboard did not answer GET /api/users within 30 s" }
+    const bare = start("baseline http", process.execPath, ["bench/baseline.mjs", "unused", body])
+    try {
+      await bare.waitFor(/"http":\d+/)
+      const barePort = (JSON.parse(bare.output().trim().split("\n")[0]!) as { http: number }).http
+      return await row({ pid: dashboard.child.pid!, port, statements }, { pid: bare.child.pid!, port: barePort }, "http", 16, t, "/api/users")
+    } finally {
+      await bare.stop()
+    }
+  } finally {
+    await dashboard.stop()
+  }
+}
+
+const writeDocs = (run: BenchRun) => {
+  const resultsDir = Path.join(ROOT, "bench/results")
+  Fs.mkdirSync(resultsDir, { recursive: true })
+  Fs.writeFileSync(Path.join(resultsDir, `${run.label}.json`), JSON.stringify(run, null, 2) + "\n")
+  const order = (name: string) => (name === "before" ? 0 : name === "after" ? 1 : 2)
+  const runs = Fs.readdirSync(resultsDir)
+    .filter((file) => file.endsWith(".json"))
+    .map((file) => JSON.parse(Fs.readFileSync(Path.join(resultsDir, file), "utf8")) as BenchRun)
+    .sort((a, b) => order(a.label) - order(b.label) || a.label.localeCompare(b.label))
+  const docFile = Path.join(ROOT, "docs/BENCHMARKS.md")
+  let doc = Fs.existsSync(docFile) ? Fs.readFileSync(docFile, "utf8") : "# Benchmarks\n"
+  const heading = "## Where the time goes"
+  doc = replaceBlock(doc, "summary", summarySection(runs), heading)
+  for (const r of runs) doc = replaceBlock(doc, `run:${r.label}`, runSection(r), heading)
+  Fs.writeFileSync(docFile, doc)
+  log(`wrote bench/results/${run.label}.json and docs/BENCHMARKS.md`)
+}
+
+main().then(
+  () => Fs.rmSync(tempDir, { recursive: true, force: true }),
+  (error) => {
+    killAll()
+    Fs.rmSync(tempDir, { recursive: true, force: true })
+    console.error(`bench failed: ${error instanceof Error ? error.stack : String(error)}`)
+    process.exitCode = 1
+  }
+)

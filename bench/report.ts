@@ -1,0 +1,128 @@
+// docs/BENCHMARKS.md from the runs in bench/results/<label>.json. The bench rewrites only its marked
+// blocks (<!-- bench:NAME begin --> … <!-- bench:NAME end -->); every other section is left as written.
+import type { Timing, RowResult, StackResult, StartupResult, Measured } from "./scenarios.js"
+
+export interface BenchRun {
+  readonly label: string
+  readonly date: string
+  readonly node: string
+  readonly cores: number
+  readonly cpu: string
+  readonly loadAverage: ReadonlyArray<number>
+  readonly database: string
+  readonly quick: boolean
+  readonly timing: Timing
+  readonly rows: ReadonlyArray<RowResult>
+  readonly http: RowResult | { readonly skipped: string }
+  readonly startup: ReadonlyArray<StartupResult>
+  readonly stacks: ReadonlyArray<StackResult>
+}
+
+const MODE_NAMES = { oneshot: "TCP one-shot", persistent: "TCP persistent", udp: "UDP", http: "HTTP GET /api/users" } as const
+const rowName = (r: { mode: keyof typeof MODE_NAMES; concurrency: number }) => `${MODE_NAMES[r.mode]} c=${r.concurrency}`
+const int = (n: number) => Math.round(n).toLocaleString("en-US")
+const ms = (n: number) => (n >= 10 ? n.toFixed(1) : n >= 1 ? n.toFixed(2) : n.toFixed(3))
+const share = (n: number) => `${Math.round(n * 100)} %`
+const db = (n: number | null) => (n === null ? "–" : n.toFixed(1))
+const times = (n: number) => `${n.toFixed(2)}×`
+
+const measuredCells = (m: Measured) =>
+  [int(m.rps), ms(m.p50_ms), ms(m.p99_ms), ms(m.p999_ms), String(m.errors), String(m.timeouts)]
+
+const loadTable = (run: BenchRun) => {
+  const rows = [...run.rows, ...("skipped" in run.http ? [] : [run.http])]
+  const lines = [
+    "| row | server | req/s | p50 ms | p99 ms | p99.9 ms | errors | timeouts | × bare | DB stmt/s | server CPU | loadgen CPU |",
+    "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+  ]
+  for (const r of rows) {
+    lines.push(`| ${rowName(r)} | scoreline | ${measuredCells(r.scoreline).join(" | ")} | ${times(r.ratio)} | ${db(r.scoreline.db_per_s)} | ${share(r.scoreline.server_cpu)} | ${share(r.scoreline.cpu_share)} |`)
+    lines.push(`| | bare Node | ${measuredCells(r.baseline).join(" | ")} | | | ${share(r.baseline.server_cpu)} | ${share(r.baseline.cpu_share)} |`)
+  }
+  if ("skipped" in run.http) lines.push("", `HTTP row skipped: ${run.http.skipped}.`)
+  return lines.join("\n")
+}
+
+const startupTable = (run: BenchRun) =>
+  [
+    "| how it runs | start → listening | idle RSS | SIGTERM → exit |",
+    "|---|--:|--:|--:|",
+    ...run.startup.map((s) => `| ${s.how} | ${int(s.start_ms)} ms | ${s.rss_mb.toFixed(0)} MB | ${int(s.stop_ms)} ms (exit ${s.exit}) |`)
+  ].join("\n")
+
+const stackTable = (run: BenchRun) =>
+  [
+    "| `stack` of | start → all listening | idle RSS | DB stmt/s idle | one-shot c=128 req/s (p99 ms) | persistent c=128 req/s (p99 ms) | errors + timeouts |",
+    "|--:|--:|--:|--:|--:|--:|--:|",
+    ...run.stacks.map((s) =>
+      `| ${s.servers} | ${int(s.start_ms)} ms | ${s.rss_mb.toFixed(0)} MB | ${db(s.db_idle_per_s)} | ${int(s.oneshot.rps)} (${ms(s.oneshot.p99_ms)}) | ${int(s.persistent.rps)} (${ms(s.persistent.p99_ms)}) | ${s.oneshot.errors + s.oneshot.timeouts + s.persistent.errors + s.persistent.timeouts} |`
+    )
+  ].join("\n")
+
+export const runSection = (run: BenchRun) =>
+  [
+    `### ${run.label}: ${run.date}${run.quick ? " (--quick)" : ""}`,
+    "",
+    `Node ${run.node}, ${run.cores} cores (${run.cpu}), load average ${run.loadAverage.map((n) => n.toFixed(2)).join(" / ")} at the start ` +
+    `(the machine was shared with other work: compare rows within a run, not across runs). Database: ${run.database}. ` +
+    `Each load row: ${run.timing.warmupS} s warm-up, then ${run.timing.durationS} s measured, bare Node first, then scoreline.`,
+    "",
+    loadTable(run),
+    "",
+    startupTable(run),
+    "",
+    stackTable(run)
+  ].join("\n")
+
+/** The issue's targets, one column per run (before, after). */
+export const summarySection = (runs: ReadonlyArray<BenchRun>) => {
+  const find = (run: BenchRun, mode: string, c: number) => run.rows.find((r) => r.mode === mode && r.concurrency === c)
+  const cell = (run: BenchRun, f: (run: BenchRun) => string | undefined) => f(run) ?? "–"
+  const ratio = (mode: string, c: number) => (run: BenchRun) => {
+    const r = find(run, mode, c)
+    return r && `${times(r.ratio)} (${int(r.scoreline.rps)} / ${int(r.baseline.rps)})`
+  }
+  const p99 = (run: BenchRun) =>
+    [["oneshot", 128], ["persistent", 128], ["udp", 16]].map(([m, c]) => {
+      const r = find(run, m as string, c as number)
+      return r ? times(r.scoreline.p99_ms / r.baseline.p99_ms) : "–"
+    }).join(" / ")
+  const failures = (run: BenchRun) => String(run.rows.reduce((n, r) => n + r.scoreline.errors + r.scoreline.timeouts, 0))
+  const dbFlat = (run: BenchRun) => run.rows.filter((r) => r.mode === "oneshot").map((r) => db(r.scoreline.db_per_s)).join(" → ")
+  const rss = (run: BenchRun) => {
+    const ours = run.startup.find((s) => s.how.includes("dist/server.mjs"))
+    const bare = run.startup.find((s) => s.how.includes("bare"))
+    return ours && bare && `${times(ours.rss_mb / bare.rss_mb)} (${ours.rss_mb.toFixed(0)} / ${bare.rss_mb.toFixed(0)} MB)`
+  }
+  const startMs = (run: BenchRun) => {
+    const ours = run.startup.find((s) => s.how.includes("dist/server.mjs"))
+    return ours && `${(ours.start_ms / 1000).toFixed(2)} s`
+  }
+  const targets: Array<[string, string, (run: BenchRun) => string | undefined]> = [
+    ["TCP one-shot c=128, × bare Node", "≥ 0.8×", ratio("oneshot", 128)],
+    ["TCP persistent c=128, × bare Node", "≥ 0.7×", ratio("persistent", 128)],
+    ["UDP c=16, × bare Node", "≥ 0.8×", ratio("udp", 16)],
+    ["p99 × bare Node's (one-shot 128 / persistent 128 / UDP 16)", "≤ 2×", p99],
+    ["scoreline errors + timeouts, all rows", "0", failures],
+    ["DB statements/s, one-shot c=1 → 16 → 128", "flat", dbFlat],
+    ["idle RSS of `node dist/server.mjs` × bare Node", "≤ 2×", rss],
+    ["start → listening, `node dist/server.mjs`", "< 0.5 s", startMs]
+  ]
+  return [
+    `| target | goal | ${runs.map((r) => `${r.label} (${r.date.slice(0, 10)})`).join(" | ")} |`,
+    `|---|---|${runs.map(() => "--:").join("|")}|`,
+    ...targets.map(([name, goal, f]) => `| ${name} | ${goal} | ${runs.map((run) => cell(run, f)).join(" | ")} |`)
+  ].join("\n")
+}
+
+const marker = (name: string, edge: "begin" | "end") => `<!-- bench:${name} ${edge} -->`
+
+/** Replaces the block `name` in `doc`, or adds it before `beforeHeading` (or at the end) the first time. */
+export const replaceBlock = (doc: string, name: string, content: string, beforeHeading: string): string => {
+  const block = `${marker(name, "begin")}\n${content}\n${marker(name, "end")}`
+  const begin = doc.indexOf(marker(name, "begin"))
+  const end = doc.indexOf(marker(name, "end"))
+  if (begin !== -1 && end > begin) return doc.slice(0, begin) + block + doc.slice(end + marker(name, "end").length)
+  const at = doc.indexOf(beforeHeading)
+  return at === -1 ? `${doc.trimEnd()}\n\n${block}\n` : `${doc.slice(0, at)}${block}\n\n${doc.slice(at)}`
+}
