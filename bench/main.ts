@@ -28,7 +28,7 @@ if (flag("--help")) {
 const quick = flag("--quick")
 const label = value("--label", "after")
 const write = quick ? flag("--write") : !flag("--no-write")
-const timing = quick ? { durationS: 2, warmupS: 0.5 } : { durationS: 5, warmupS: 1 }
+const timing = quick ? { durationS: 2, warmupS: 0.5, rounds: 1 } : { durationS: 5, warmupS: 1, rounds: 2 }
 const idleMs = quick ? 1000 : 3000
 const ROWS: ReadonlyArray<[Mode, number]> = [["oneshot", 1], ["oneshot", 16], ["oneshot", 128], ["persistent", 16], ["persistent", 128], ["udp", 16]]
 const log = (text: string) => console.error(`bench: ${text}`)

@@ -65,7 +65,8 @@ export const runSection = (run: BenchRun) =>
     "",
     `Node ${run.node}, ${run.cores} cores (${run.cpu}), load average ${run.loadAverage.map((n) => n.toFixed(2)).join(" / ")} at the start ` +
     `(the machine was shared with other work: compare rows within a run, not across runs). Database: ${run.database}. ` +
-    `Each load row: ${run.timing.warmupS} s warm-up, then ${run.timing.durationS} s measured, bare Node first, then scoreline.`,
+    `Each load row: ${run.timing.rounds ?? 1} round(s) of bare Node then scoreline, each ${run.timing.warmupS} s warm-up then ${run.timing.durationS} s measured; ` +
+    `each server's fastest round is shown, with the errors and timeouts of all rounds.`,
     "",
     loadTable(run),
     "",

@@ -1,0 +1,123 @@
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { beforeAll, describe, expect, it } from "vitest"
+import { describeMariaDb, useTestDatabase } from "../support/mariadb.js"
+import { canBind, freePort, ROOT, runCommand, stopWith } from "../support/processes.js"
+import {
+  commaReply,
+  listeningPort,
+  LOOPBACK,
+  tcpExchange,
+  type TestBackend,
+  udpExchange,
+  uniqueUser,
+  useCommands,
+  useEmbeddedDb,
+  useTempDir
+} from "./harness.js"
+
+/**
+ * The production build (`npm run build`): `node dist/server.mjs` and `node dist/stack.mjs` run with plain
+ * Node, no tsx and no TypeScript, answer on TCP and UDP, and stop cleanly on SIGTERM.
+ */
+
+const DIST = Path.join(ROOT, "dist")
+const INPUTS = ["src", "migrations", "rosters", "scripts/build.mjs", "package.json", "package-lock.json"]
+
+const newestMtime = (path: string): number => {
+  const stat = Fs.statSync(path)
+  if (!stat.isDirectory()) return stat.mtimeMs
+  return Fs.readdirSync(path).reduce((newest, entry) => Math.max(newest, newestMtime(Path.join(path, entry))), stat.mtimeMs)
+}
+
+/** Builds unless every bundle this file runs is newer than every source it is made from. */
+beforeAll(async () => {
+  const bundles = ["server.mjs", "stack.mjs"].map((file) => Path.join(DIST, file))
+  const sources = Math.max(...INPUTS.map((input) => Path.join(ROOT, input)).filter(Fs.existsSync).map(newestMtime))
+  const fresh = bundles.every((file) => Fs.existsSync(file) && Fs.statSync(file).mtimeMs >= sources)
+  if (fresh) return
+  const build = await runCommand(process.execPath, [Path.join(ROOT, "scripts/build.mjs")], { timeoutMs: 120_000 })
+  expect(build.code, build.stdout + build.stderr).toBe(0)
+}, 180_000)
+
+/** Plain node, and nothing that could bring tsx in through the back door. */
+const built = (program: string) => ({ command: process.execPath, args: [Path.join(DIST, `${program}.mjs`)] })
+const PLAIN_NODE = { NODE_OPTIONS: "" }
+const ERRORS = /level=(ERROR|FATAL)|^error:/m
+
+const backends: ReadonlyArray<{ name: string; describe: (name: string, body: () => void) => void; use: () => TestBackend }> = [
+  { name: "the embedded database", describe, use: useEmbeddedDb },
+  { name: "MariaDB", describe: describeMariaDb, use: useTestDatabase }
+]
+
+for (const backend of backends) {
+  backend.describe(`node dist/server.mjs on ${backend.name}`, () => {
+    const db = backend.use()
+    const run = useCommands()
+    const env = (transport: "tcp" | "udp") => ({
+      ...db.env(),
+      ...PLAIN_NODE,
+      SERVER_USER: uniqueUser("b"),
+      SERVER_HOST: LOOPBACK,
+      SERVER_PORT: "0",
+      TRANSPORT: transport
+    })
+
+    it("answers on TCP, then exits 0 on SIGTERM and frees its port", async () => {
+      const settings = env("tcp")
+      const server = run(built("server"), settings)
+      const port = await listeningPort(server)
+      expect(await tcpExchange(port, "REQUEST_LATEST_POINTS\n")).toMatch(commaReply(settings.SERVER_USER))
+      const { code } = await stopWith(server, "SIGTERM")
+      expect(code).toBe(0)
+      expect(server.stderr()).not.toMatch(ERRORS)
+      expect(await canBind("tcp", port)).toBe(true)
+    })
+
+    it("answers on UDP, then exits 0 on SIGTERM and frees its port", async () => {
+      const settings = env("udp")
+      const server = run(built("server"), settings)
+      const port = await listeningPort(server)
+      expect((await udpExchange(port, "REQUEST_LATEST_POINTS")).toString()).toMatch(commaReply(settings.SERVER_USER))
+      const { code } = await stopWith(server, "SIGTERM")
+      expect(code).toBe(0)
+      expect(server.stderr()).not.toMatch(ERRORS)
+      expect(await canBind("udp", port)).toBe(true)
+    })
+  })
+}
+
+describe("node dist/stack.mjs", () => {
+  const db = useEmbeddedDb()
+  const dir = useTempDir()
+  const run = useCommands()
+
+  it("runs a roster file's TCP and UDP servers, answers on both, and exits 0 on SIGTERM", async () => {
+    const [tcpPort, udpPort] = [await freePort(), await freePort()]
+    const [tcpUser, udpUser] = [uniqueUser("t"), uniqueUser("u")]
+    const roster = Path.join(dir.path, "roster.json")
+    Fs.writeFileSync(roster, JSON.stringify({
+      name: "build-test",
+      description: "one TCP and one UDP server",
+      servers: [{ user: tcpUser, transport: "tcp", port: tcpPort }, { user: udpUser, transport: "udp", port: udpPort }]
+    }))
+    const stack = run(built("stack"), {
+      ...db.env(),
+      ...PLAIN_NODE,
+      ROSTER: roster,
+      SERVER_HOST: LOOPBACK,
+      STACK_CLIENTS: "false",
+      STACK_ECHO: "false",
+      STACK_MESSAGES: "false"
+    })
+    await stack.waitFor(new RegExp(`points server listening.*user=${udpUser}.*port=${udpPort}`), 20_000)
+    await stack.waitFor(new RegExp(`points server listening.*user=${tcpUser}.*port=${tcpPort}`), 20_000)
+    expect(await tcpExchange(tcpPort, "REQUEST_LATEST_POINTS\n")).toMatch(commaReply(tcpUser))
+    expect((await udpExchange(udpPort, "REQUEST_LATEST_POINTS")).toString()).toMatch(commaReply(udpUser))
+    const { code } = await stopWith(stack, "SIGTERM")
+    expect(code).toBe(0)
+    expect(stack.stderr()).not.toMatch(ERRORS)
+    expect(await canBind("tcp", tcpPort)).toBe(true)
+    expect(await canBind("udp", udpPort)).toBe(true)
+  })
+})
