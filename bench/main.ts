@@ -34,9 +34,11 @@ const ROWS: ReadonlyArray<[Mode, number]> = [["oneshot", 1], ["oneshot", 16], ["
 const log = (text: string) => console.error(`bench: ${text}`)
 
 const tempDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "scoreline-bench-"))
+// Ctrl-C: stop what the bench started and drop its database, then exit.
+let closeDatabase: (() => Promise<void>) | undefined
 process.once("SIGINT", () => {
   killAll()
-  process.exit(130)
+  void (closeDatabase?.() ?? Promise.resolve()).finally(() => process.exit(130))
 })
 
 const main = async () => {
@@ -45,6 +47,7 @@ const main = async () => {
   buildLoadgen()
   const database = await openDatabase(tempDir, flag("--embedded"))
   log(`database: ${database.description}`)
+  closeDatabase = () => database.close()
   try {
     const loadAverage = Os.loadavg()
     const tcpDb = await database.connect()
