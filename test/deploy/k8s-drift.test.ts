@@ -43,7 +43,7 @@ describe("deploy/kubernetes and the generator", () => {
     }
   })
 
-  it("every kustomization lists every manifest of its folder, and lists nothing that is not there", () => {
+  it("every kustomization lists every manifest and sub-kustomization of its folder, and nothing that is not there", () => {
     const files = readTree()
     for (const file of files) {
       const kustomization = file.objects.find((o) => o.kind === "Kustomization" || o.kind === "Component") as any
@@ -56,6 +56,10 @@ describe("deploy/kubernetes and the generator", () => {
         name.endsWith(".yaml") && name !== "kustomization.yaml" && !name.endsWith(".template.yaml")
       )
       for (const name of here) expect(listed, `${dir}/kustomization.yaml`).toContain(name)
+      // A folder below with its own kustomization (the base's common/) is part of this one only if listed.
+      const below = Fs.readdirSync(Path.join(TREE, dir), { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && Fs.existsSync(Path.join(TREE, dir, entry.name, "kustomization.yaml")))
+      for (const entry of below) expect(listed, `${dir}/kustomization.yaml`).toContain(entry.name)
       for (const name of Fs.readdirSync(Path.join(TREE, dir)).filter((n) => n.endsWith(".env"))) expect(envs, dir).toContain(name)
       for (const entry of [...listed, ...envs, ...(kustomization.components ?? [])]) {
         const target = Path.join(TREE, dir, entry)
