@@ -1,37 +1,19 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
-import { SqlClient, SqlSchema } from "@effect/sql"
 import { MysqlClient, MysqlMigrator } from "@effect/sql-mysql2"
 import { SqliteClient, SqliteMigrator } from "@effect/sql-sqlite-node"
-import { Array as Arr, Context, Data, DateTime, Effect, Layer, Option, Ref, Schedule, Schema } from "effect"
+import { Context, type DateTime, Effect, Layer, type Option, Schedule } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { migrations } from "../../migrations/index.js"
 import { DbSettings, type DbTarget } from "../schema/DbSettings.js"
-import { byUser, ScoreRow, UserName } from "../schema/ScoreRow.js"
-import { formatTimestamp, type Timestamp } from "../schema/Timestamp.js"
+import type { PointTick, Slot } from "../schema/PointTick.js"
+import type { ScoreRow } from "../schema/ScoreRow.js"
+import type { Timestamp } from "../schema/Timestamp.js"
+import { makeMemory } from "./db/MemoryStore.js"
+import { makeSql } from "./db/SqlStore.js"
+import { DbError, describeCause } from "./DbError.js"
 
-export class DbError extends Data.TaggedError("DbError")<{
-  readonly reason: "Connect" | "Query"
-  readonly cause: unknown
-}> {
-  override get message() {
-    const detail = describeCause(this.cause)
-    return this.reason === "Connect" ? `cannot reach the database: ${detail}` : `database query failed: ${detail}`
-  }
-}
-
-/** "MysqlClient: Failed to connect: Unknown database 'x'": each wrapper's message, down to the driver's. */
-const describeCause = (cause: unknown): string => {
-  const messages: Array<string> = []
-  for (let current = cause; current !== undefined && messages.length < 5; current = (current as { cause?: unknown }).cause) {
-    const message = current instanceof Error || typeof (current as { message?: unknown })?.message === "string"
-      ? String((current as { message: string }).message)
-      : String(current)
-    if (message && !messages.includes(message)) messages.push(message)
-    if (typeof current !== "object" || current === null) break
-  }
-  return messages.join(": ")
-}
+export { DbError } from "./DbError.js"
 
 /** The driver's error code somewhere in a cause chain (mysql2 sets `code`, e.g. ER_BAD_DB_ERROR). */
 const driverCode = (cause: unknown): string | undefined => {
@@ -47,86 +29,58 @@ const driverCode = (cause: unknown): string | undefined => {
 const PERMANENT = new Set(["ER_BAD_DB_ERROR", "ER_ACCESS_DENIED_ERROR", "ER_DBACCESS_DENIED_ERROR", "ER_NOT_SUPPORTED_AUTH_MODE"])
 const isTransient = (cause: unknown) => !PERMANENT.has(driverCode(cause) ?? "")
 
-/** The points store: each server owns one user's row in `scores`. */
+/** A user's row with its pause flag, as one query reads them (what a server's state refreshes from). */
+export interface UserSnapshot {
+  readonly row: ScoreRow
+  readonly paused: boolean
+}
+
+/** What a claim of interval slots did: how many it took (others were claimed already), and the row after it. */
+export interface ClaimResult {
+  /** Slots this claim inserted into the ledger; each added `pointsPerTick` points. */
+  readonly claimed: number
+  readonly snapshot: Option.Option<UserSnapshot>
+}
+
+/** The points store: each server owns one user's row in `scores`; `point_ticks` is the ledger and history. */
 export interface DbShape {
   /** Creates the user's row with 0 points if it has none; an existing row is left as it is. */
   readonly ensureUser: (user: string) => Effect.Effect<void, DbError>
-  /**
-   * Adds `count` points (1 per tick; more when ticks owed from a database outage are caught up) and stamps
-   * the row with the current time.
-   */
+  /** Adds `count` points and stamps the row with the current time: an admin's edit (servers claim slots). */
   readonly addPoints: (user: string, count: number) => Effect.Effect<void, DbError>
   readonly findUser: (user: string) => Effect.Effect<Option.Option<ScoreRow>, DbError>
   readonly listUsers: Effect.Effect<ReadonlyArray<ScoreRow>, DbError>
+  /** The row and the pause flag in one query. */
+  readonly findSnapshot: (user: string) => Effect.Effect<Option.Option<UserSnapshot>, DbError>
+  /**
+   * Exactly-once ticks. In ONE transaction: inserts `(user, slot)` into `point_ticks` for each slot not
+   * claimed yet (by anyone), unless the user is paused or has no row; adds `pointsPerTick` per slot inserted;
+   * reads the row back. A slot claimed before (by another replica, or by a retry of a write whose commit was
+   * ambiguous) adds nothing.
+   */
+  readonly claimSlots: (claim: {
+    readonly user: string
+    readonly slots: ReadonlyArray<Slot>
+    readonly pointsPerTick: number
+  }) => Effect.Effect<ClaimResult, DbError>
+  /** Recorded increments, newest first (by `recorded_at`, then slot), every user's or one user's. */
+  readonly listHistory: (options: { readonly user?: string; readonly limit: number }) => Effect.Effect<ReadonlyArray<PointTick>, DbError>
+  /** Deletes at most `limit` ledger rows recorded before `before`; returns how many. */
+  readonly pruneHistory: (options: { readonly before: Timestamp; readonly limit: number }) => Effect.Effect<number, DbError>
+  readonly isPaused: (user: string) => Effect.Effect<boolean, DbError>
+  /** Pauses or resumes a user's updates (stamped now); a paused user's ticks add nothing and are not owed. */
+  readonly setPaused: (user: string, paused: boolean) => Effect.Effect<void, DbError>
+  readonly listPaused: Effect.Effect<ReadonlySet<string>, DbError>
+  /** Sets the user's points to 0, stamped now. */
+  readonly resetPoints: (user: string) => Effect.Effect<void, DbError>
+  /** The current time as a `Timestamp` in the store's zone (`TIME_ZONE`), from Effect's Clock. */
+  readonly now: Effect.Effect<Timestamp>
+  /**
+   * SQL statements this store has sent so far (BEGIN and COMMIT included; one per operation in memory), for
+   * tests and the bench to check that the database load does not follow the request rate.
+   */
+  readonly queries: Effect.Effect<number>
 }
-
-/** Timestamps come from Effect's Clock, so TestClock drives them, in the one configured zone. */
-const currentTimestamp = (zone: DateTime.TimeZone): Effect.Effect<Timestamp> =>
-  Effect.map(DateTime.now, (now) => formatTimestamp(now, zone))
-
-const query = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.mapError(effect, (cause) => new DbError({ reason: "Query", cause }))
-
-/** The same statements serve MySQL, MariaDB and SQLite; only "insert unless present" differs. */
-const makeSql = (zone: DateTime.TimeZone) =>
-  Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    const insertIgnore = sql.onDialectOrElse({
-      sqlite: () => sql.literal("INSERT OR IGNORE"),
-      orElse: () => sql.literal("INSERT IGNORE")
-    })
-    const findUser = SqlSchema.findOne({
-      Request: UserName,
-      Result: ScoreRow,
-      execute: (user) => sql`SELECT user, points, datetime_stamp FROM scores WHERE user = ${user}`
-    })
-    const listUsers = SqlSchema.findAll({
-      Request: Schema.Void,
-      Result: ScoreRow,
-      execute: () => sql`SELECT user, points, datetime_stamp FROM scores`
-    })
-    return Db.of({
-      ensureUser: (user) =>
-        currentTimestamp(zone).pipe(
-          Effect.flatMap((at) => sql`${insertIgnore} INTO scores (user, points, datetime_stamp) VALUES (${user}, 0, ${at})`),
-          query,
-          Effect.asVoid
-        ),
-      addPoints: (user, count) =>
-        currentTimestamp(zone).pipe(
-          Effect.flatMap((at) => sql`UPDATE scores SET points = points + ${count}, datetime_stamp = ${at} WHERE user = ${user}`),
-          query,
-          Effect.asVoid
-        ),
-      findUser: (user) => query(findUser(user)),
-      listUsers: query(listUsers(undefined)).pipe(Effect.map(Arr.sort(byUser)))
-    })
-  })
-
-/** A process-local store for layer-swapped tests. */
-const makeMemory = (zone: DateTime.TimeZone) =>
-  Effect.gen(function*() {
-    const rows = yield* Ref.make(new Map<string, ScoreRow>())
-    const update = (f: (rows: Map<string, ScoreRow>, at: Timestamp) => void) =>
-      Effect.flatMap(currentTimestamp(zone), (at) => Ref.update(rows, (current) => {
-        const next = new Map(current)
-        f(next, at)
-        return next
-      }))
-    return Db.of({
-      ensureUser: (user) =>
-        update((rows, at) => {
-          if (!rows.has(user)) rows.set(user, new ScoreRow({ user, points: 0, datetime_stamp: at }))
-        }),
-      addPoints: (user, count) =>
-        update((rows, at) => {
-          const row = rows.get(user)
-          if (row) rows.set(user, new ScoreRow({ user, points: row.points + count, datetime_stamp: at }))
-        }),
-      findUser: (user) => Ref.get(rows).pipe(Effect.map((rows) => Option.fromNullable(rows.get(user)))),
-      listUsers: Ref.get(rows).pipe(Effect.map((rows) => Arr.sort([...rows.values()], byUser)))
-    })
-  })
 
 const mysqlClient = (target: Extract<DbTarget, { _tag: "Mysql" }>) =>
   MysqlClient.layer({
@@ -156,12 +110,12 @@ export class Db extends Context.Tag("scoreline/Db")<Db, DbShape>() {
     const migrated = options.migrate
       ? Layer.provideMerge(migrator.pipe(Layer.provide(NodeContext.layer)), client)
       : client
-    return Layer.effect(Db, makeSql(options.timeZone)).pipe(Layer.provide(migrated))
+    return Layer.effect(Db, Effect.map(makeSql(options.timeZone), Db.of)).pipe(Layer.provide(migrated))
   }
 
   /** An in-memory store for tests. */
-  static readonly layerMemory = (timeZone: DateTime.TimeZone = DateTime.zoneUnsafeMakeNamed("UTC")) =>
-    Layer.effect(Db, makeMemory(timeZone))
+  static readonly layerMemory = (timeZone?: DateTime.TimeZone) =>
+    Layer.effect(Db, Effect.map(makeMemory(timeZone), Db.of))
 
   /**
    * The store the environment asks for (`DB_HOST` → MySQL, else `DB_FILE`), migrated. MySQL is retried with

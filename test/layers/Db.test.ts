@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
-import { DateTime, Duration, Effect, type Layer, Option, TestClock } from "effect"
+import { DateTime, Duration, Effect, Option, TestClock } from "effect"
 import { Db } from "../../src/layers/Db.js"
 import {
   commaReply,
@@ -14,47 +14,16 @@ import {
   useEmbeddedDb,
   usePrograms
 } from "../programs/harness.js"
+import { implementations, T0, zone } from "../support/dbImplementations.js"
 import { describeMariaDb, useTestDatabase } from "../support/mariadb.js"
 
 /**
  * The Db contract, run against every implementation: in memory (layer-swapped tests), embedded SQLite in a
  * temp file, and the real MariaDB. Timestamps come from Effect's Clock, so TestClock pins them exactly.
+ * The ledger, history and user-control methods are in DbLedger.test.ts.
  */
 
-/** 2026-01-12 14:30:00 UTC, seed 001's sample timestamp. */
-const T0 = Date.UTC(2026, 0, 12, 14, 30, 0)
-const zone = (name: string) => DateTime.zoneUnsafeMakeNamed(name)
 const offset = (text: string) => Option.getOrThrow(DateTime.zoneFromString(text))
-
-interface Persistent extends TestBackend {
-  readonly dialect: "mysql" | "sqlite"
-}
-
-interface Implementation {
-  readonly name: string
-  readonly describe: (name: string, body: () => void) => void
-  readonly use: () => { layer(timeZone?: DateTime.TimeZone): Layer.Layer<Db, unknown>; persistent?: Persistent }
-}
-
-const implementations: ReadonlyArray<Implementation> = [
-  { name: "memory", describe, use: () => ({ layer: (timeZone) => Db.layerMemory(timeZone) }) },
-  {
-    name: "embedded SQLite",
-    describe,
-    use: () => {
-      const db = useEmbeddedDb()
-      return { layer: (timeZone) => db.layer(timeZone), persistent: Object.assign(db, { dialect: "sqlite" as const }) }
-    }
-  },
-  {
-    name: "MariaDB",
-    describe: describeMariaDb,
-    use: () => {
-      const db = useTestDatabase()
-      return { layer: (timeZone) => db.layer(timeZone), persistent: Object.assign(db, { dialect: "mysql" as const }) }
-    }
-  }
-]
 
 const findRow = (user: string) => Effect.flatMap(Db, (db) => db.findUser(user))
 
@@ -203,7 +172,10 @@ for (const implementation of implementations) {
             persistent.query<{ migration_id: number; name: string }>("SELECT migration_id, name FROM effect_sql_migrations")
           )
           expect(migrations.map(({ migration_id, name }) => ({ migration_id: Number(migration_id), name }))).toEqual([
-            { migration_id: 1, name: "create_scores" }
+            { migration_id: 1, name: "create_scores" },
+            { migration_id: 2, name: "create_point_ticks" },
+            { migration_id: 3, name: "index_point_ticks_recorded_at" },
+            { migration_id: 4, name: "create_user_control" }
           ])
         }))
 

@@ -1,0 +1,94 @@
+import { Array as Arr, type DateTime, Effect, Option, Ref } from "effect"
+import { PointTick } from "../../schema/PointTick.js"
+import { byUser, ScoreRow } from "../../schema/ScoreRow.js"
+import type { Timestamp } from "../../schema/Timestamp.js"
+import type { DbShape, UserSnapshot } from "../Db.js"
+import { currentTimestamp, makeQueryCounter, UTC } from "./common.js"
+
+interface Tables {
+  readonly scores: ReadonlyMap<string, ScoreRow>
+  /** `point_ticks`, keyed by `user` then slot. */
+  readonly ticks: ReadonlyMap<string, ReadonlyMap<number, PointTick>>
+  /** `user_control`: the users whose updates are paused. */
+  readonly paused: ReadonlySet<string>
+}
+
+/**
+ * A process-local store for layer-swapped tests, with the SQL store's semantics (the contract tests run both).
+ * Every operation is one atomic `Ref.modify`, as a transaction would be; each counts as one query.
+ */
+export const makeMemory = (zone: DateTime.TimeZone = UTC) =>
+  Effect.gen(function*() {
+    const tables = yield* Ref.make<Tables>({ scores: new Map(), ticks: new Map(), paused: new Set() })
+    const { counted, queries } = makeQueryCounter()
+    const now = currentTimestamp(zone)
+    const read = <A>(f: (tables: Tables) => A) => counted(1)(Effect.map(Ref.get(tables), f))
+    const write = <A>(f: (tables: Tables, at: Timestamp) => readonly [A, Tables]) =>
+      counted(1)(Effect.flatMap(now, (at) => Ref.modify(tables, (current) => f(current, at))))
+    const withScore = (t: Tables, row: ScoreRow): Tables => ({ ...t, scores: new Map(t.scores).set(row.user, row) })
+    const snapshotOf = (t: Tables, user: string): Option.Option<UserSnapshot> =>
+      Option.map(Option.fromNullable(t.scores.get(user)), (row) => ({ row, paused: t.paused.has(user) }))
+
+    return {
+      ensureUser: (user) =>
+        write((t, at) => [undefined, t.scores.has(user) ? t : withScore(t, new ScoreRow({ user, points: 0, datetime_stamp: at }))]),
+      addPoints: (user, count) =>
+        write((t, at) => {
+          const row = t.scores.get(user)
+          return [undefined, row ? withScore(t, new ScoreRow({ user, points: row.points + count, datetime_stamp: at })) : t]
+        }),
+      findUser: (user) => read((t) => Option.fromNullable(t.scores.get(user))),
+      listUsers: read((t) => Arr.sort([...t.scores.values()], byUser)),
+      findSnapshot: (user) => read((t) => snapshotOf(t, user)),
+      claimSlots: ({ pointsPerTick, slots, user }) =>
+        write((t, at) => {
+          const row = t.scores.get(user)
+          if (row === undefined || t.paused.has(user)) return [{ claimed: 0, snapshot: snapshotOf(t, user) }, t]
+          const mine = new Map(t.ticks.get(user) ?? [])
+          let claimed = 0
+          for (const slot of slots) {
+            if (mine.has(slot)) continue
+            mine.set(slot, new PointTick({ user, slot, points: pointsPerTick, recorded_at: at }))
+            claimed++
+          }
+          if (claimed === 0) return [{ claimed, snapshot: snapshotOf(t, user) }, t]
+          const next = withScore(
+            { ...t, ticks: new Map(t.ticks).set(user, mine) },
+            new ScoreRow({ user, points: row.points + claimed * pointsPerTick, datetime_stamp: at })
+          )
+          return [{ claimed, snapshot: snapshotOf(next, user) }, next]
+        }),
+      listHistory: ({ limit, user }) =>
+        read((t) => {
+          const rows = user === undefined ? [...t.ticks.values()].flatMap((m) => [...m.values()]) : [...(t.ticks.get(user)?.values() ?? [])]
+          // Newest first: recorded_at, then slot, descending; then user, as the SQL store orders them.
+          rows.sort((a, b) =>
+            a.recorded_at === b.recorded_at ? (a.slot === b.slot ? (a.user < b.user ? -1 : 1) : b.slot - a.slot) : a.recorded_at < b.recorded_at ? 1 : -1
+          )
+          return rows.slice(0, Math.max(0, Math.floor(limit)))
+        }),
+      pruneHistory: ({ before, limit }) =>
+        write((t) => {
+          const old = [...t.ticks.values()].flatMap((m) => [...m.values()]).filter((tick) => tick.recorded_at < before)
+            .sort((a, b) => (a.recorded_at < b.recorded_at ? -1 : a.recorded_at > b.recorded_at ? 1 : 0))
+            .slice(0, Math.max(0, Math.floor(limit)))
+          if (old.length === 0) return [0, t]
+          const ticks = new Map([...t.ticks].map(([user, m]) => [user, new Map(m)]))
+          for (const tick of old) ticks.get(tick.user)!.delete(tick.slot)
+          return [old.length, { ...t, ticks }]
+        }),
+      isPaused: (user) => read((t) => t.paused.has(user)),
+      setPaused: (user, paused) =>
+        write((t) => {
+          const next = new Set(t.paused)
+          if (paused) next.add(user)
+          else next.delete(user)
+          return [undefined, { ...t, paused: next }]
+        }),
+      listPaused: read((t): ReadonlySet<string> => new Set(t.paused)),
+      resetPoints: (user) =>
+        write((t, at) => [undefined, t.scores.has(user) ? withScore(t, new ScoreRow({ user, points: 0, datetime_stamp: at })) : t]),
+      now,
+      queries
+    } satisfies DbShape
+  })

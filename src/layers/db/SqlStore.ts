@@ -1,0 +1,150 @@
+import { SqlClient, SqlSchema } from "@effect/sql"
+import { Array as Arr, type DateTime, Effect, Option, Schema } from "effect"
+import { PausedFlag, PointTick } from "../../schema/PointTick.js"
+import { byUser, ScoreRow, UserName } from "../../schema/ScoreRow.js"
+import { Timestamp } from "../../schema/Timestamp.js"
+import type { DbShape, UserSnapshot } from "../Db.js"
+import { asQueryError, CLAIM_CHUNK, currentTimestamp, makeQueryCounter, UTC } from "./common.js"
+
+/** `scores` joined with `user_control`: a user's row and pause flag in one read. */
+const SnapshotRow = Schema.Struct({ user: UserName, points: Schema.Int, datetime_stamp: Timestamp, paused: PausedFlag })
+const toSnapshot = (row: typeof SnapshotRow.Type): UserSnapshot => ({
+  row: new ScoreRow({ user: row.user, points: row.points, datetime_stamp: row.datetime_stamp }),
+  paused: row.paused
+})
+
+/** Rows a write touched: mysql2's ResultSetHeader says `affectedRows`, better-sqlite3's run() says `changes`. */
+const changedRows = (raw: unknown): number => {
+  const header = raw as { affectedRows?: number; changes?: number }
+  return Number(header.affectedRows ?? header.changes ?? 0)
+}
+
+/** A LIMIT as literal text: MySQL refuses a prepared `LIMIT ?` bound as a double (mysql2 sends numbers so). */
+const limitOf = (limit: number) => Math.max(0, Math.floor(limit))
+
+/** The same statements serve MySQL, MariaDB and SQLite; only "insert unless present" and DELETE … LIMIT differ. */
+export const makeSql = (zone: DateTime.TimeZone = UTC) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const { add, counted, queries } = makeQueryCounter()
+    const now = currentTimestamp(zone)
+    const insertIgnore = sql.onDialectOrElse({
+      sqlite: () => sql.literal("INSERT OR IGNORE"),
+      orElse: () => sql.literal("INSERT IGNORE")
+    })
+    const findUser = SqlSchema.findOne({
+      Request: UserName,
+      Result: ScoreRow,
+      execute: (user) => sql`SELECT user, points, datetime_stamp FROM scores WHERE user = ${user}`
+    })
+    const listUsers = SqlSchema.findAll({
+      Request: Schema.Void,
+      Result: ScoreRow,
+      execute: () => sql`SELECT user, points, datetime_stamp FROM scores`
+    })
+    const findSnapshot = SqlSchema.findOne({
+      Request: UserName,
+      Result: SnapshotRow,
+      execute: (user) =>
+        sql`SELECT s.user, s.points, s.datetime_stamp, COALESCE(c.paused, 0) AS paused
+            FROM scores s LEFT JOIN user_control c ON c.user = s.user WHERE s.user = ${user}`
+    })
+    const listHistory = SqlSchema.findAll({
+      Request: Schema.Struct({ user: Schema.optional(Schema.String), limit: Schema.Number }),
+      Result: PointTick,
+      execute: ({ limit, user }) =>
+        sql`SELECT user, slot, points, recorded_at FROM point_ticks
+            ${user === undefined ? sql`` : sql`WHERE user = ${user}`}
+            ORDER BY recorded_at DESC, slot DESC, user LIMIT ${sql.literal(String(limitOf(limit)))}`
+    })
+    const isPaused = SqlSchema.findOne({
+      Request: UserName,
+      Result: Schema.Struct({ paused: PausedFlag }),
+      execute: (user) => sql`SELECT paused FROM user_control WHERE user = ${user}`
+    })
+    const listPaused = SqlSchema.findAll({
+      Request: Schema.Void,
+      Result: Schema.Struct({ user: UserName }),
+      execute: () => sql`SELECT user FROM user_control WHERE paused <> 0`
+    })
+
+    /**
+     * The slots not claimed yet, inserted only if the user has a row and is not paused: the pause check is
+     * part of the INSERT, so it is in the same transaction, and the transaction's first statement is a write
+     * (SQLite then takes the write lock at once and waits on its busy timeout, instead of failing on a stale
+     * read snapshot when several processes share the file).
+     */
+    const insertSlots = (user: string, slots: ReadonlyArray<number>, points: number, at: Timestamp) => {
+      const rows = sql.join(" UNION ALL ", false)(slots.map((slot) => sql`SELECT ${slot} AS slot`))
+      return sql`${insertIgnore} INTO point_ticks (user, slot, points, recorded_at)
+        SELECT ${user}, t.slot, ${points}, ${at} FROM (${rows}) t
+        WHERE EXISTS (SELECT 1 FROM scores WHERE user = ${user})
+        AND NOT EXISTS (SELECT 1 FROM user_control WHERE user = ${user} AND paused <> 0)`.raw.pipe(Effect.map(changedRows))
+    }
+
+    const claimSlots: DbShape["claimSlots"] = ({ pointsPerTick, slots, user }) =>
+      Effect.gen(function*() {
+        const at = yield* now
+        const chunks = Arr.chunksOf(Arr.dedupe(slots), CLAIM_CHUNK)
+        yield* add(2 + chunks.length) // BEGIN, the INSERTs, COMMIT
+        let claimed = 0
+        for (const chunk of chunks) claimed += yield* insertSlots(user, chunk, pointsPerTick, at)
+        if (claimed > 0) {
+          yield* add(1)
+          yield* sql`UPDATE scores SET points = points + ${claimed * pointsPerTick}, datetime_stamp = ${at} WHERE user = ${user}`
+        }
+        yield* add(1)
+        const snapshot = yield* findSnapshot(user)
+        return { claimed, snapshot: Option.map(snapshot, toSnapshot) }
+      }).pipe(sql.withTransaction, asQueryError)
+
+    const pruneHistory: DbShape["pruneHistory"] = ({ before, limit }) =>
+      sql.onDialectOrElse({
+        sqlite: () =>
+          sql`DELETE FROM point_ticks WHERE rowid IN (
+                SELECT rowid FROM point_ticks WHERE recorded_at < ${before} ORDER BY recorded_at LIMIT ${sql.literal(String(limitOf(limit)))})`,
+        orElse: () => sql`DELETE FROM point_ticks WHERE recorded_at < ${before} ORDER BY recorded_at LIMIT ${sql.literal(String(limitOf(limit)))}`
+      }).raw.pipe(Effect.map(changedRows), asQueryError, counted(1))
+
+    return {
+      ensureUser: (user) =>
+        now.pipe(
+          Effect.flatMap((at) => sql`${insertIgnore} INTO scores (user, points, datetime_stamp) VALUES (${user}, 0, ${at})`),
+          asQueryError,
+          Effect.asVoid,
+          counted(1)
+        ),
+      addPoints: (user, count) =>
+        now.pipe(
+          Effect.flatMap((at) => sql`UPDATE scores SET points = points + ${count}, datetime_stamp = ${at} WHERE user = ${user}`),
+          asQueryError,
+          Effect.asVoid,
+          counted(1)
+        ),
+      findUser: (user) => findUser(user).pipe(asQueryError, counted(1)),
+      listUsers: listUsers(undefined).pipe(Effect.map(Arr.sort(byUser)), asQueryError, counted(1)),
+      findSnapshot: (user) => findSnapshot(user).pipe(Effect.map(Option.map(toSnapshot)), asQueryError, counted(1)),
+      claimSlots,
+      listHistory: (options) => listHistory(options).pipe(asQueryError, counted(1)),
+      pruneHistory,
+      isPaused: (user) => isPaused(user).pipe(Effect.map(Option.exists((row) => row.paused)), asQueryError, counted(1)),
+      setPaused: (user, paused) =>
+        now.pipe(
+          // REPLACE is an upsert on MySQL, MariaDB and SQLite alike.
+          Effect.flatMap((at) => sql`REPLACE INTO user_control (user, paused, updated_at) VALUES (${user}, ${paused ? 1 : 0}, ${at})`),
+          asQueryError,
+          Effect.asVoid,
+          counted(1)
+        ),
+      listPaused: listPaused(undefined).pipe(Effect.map((rows) => new Set(rows.map((row) => row.user))), asQueryError, counted(1)),
+      resetPoints: (user) =>
+        now.pipe(
+          Effect.flatMap((at) => sql`UPDATE scores SET points = 0, datetime_stamp = ${at} WHERE user = ${user}`),
+          asQueryError,
+          Effect.asVoid,
+          counted(1)
+        ),
+      now,
+      queries
+    } satisfies DbShape
+  })
