@@ -3,6 +3,7 @@
 // TypeScript, no module resolution at run time). better-sqlite3 stays outside: it is a native addon.
 import { build } from "esbuild"
 import * as Fs from "node:fs"
+import { createRequire } from "node:module"
 import * as Path from "node:path"
 
 const root = Path.resolve(import.meta.dirname, "..")
@@ -25,3 +26,13 @@ await build({
   logLevel: "warning"
 })
 console.log(`built ${programs.length} programs into dist/: ${programs.map((file) => file.replace(/\.ts$/, ".mjs")).join(", ")}`)
+
+// The dashboard's page files, and Chart.js from node_modules, beside the bundles: src/dashboard/Assets.ts
+// looks for dist/dashboard-assets/ when it runs from dist/ (a bundle has no src/ next to it).
+const assets = Path.join(root, "dist/dashboard-assets")
+Fs.rmSync(assets, { recursive: true, force: true })
+Fs.cpSync(Path.join(root, "src/dashboard/assets"), assets, { recursive: true })
+const chartJs = Path.join(Path.dirname(createRequire(import.meta.url).resolve("chart.js")), "chart.umd.min.js")
+Fs.mkdirSync(Path.join(assets, "vendor"), { recursive: true })
+Fs.copyFileSync(chartJs, Path.join(assets, "vendor/chart.umd.min.js"))
+console.log("copied the dashboard's assets and Chart.js into dist/dashboard-assets/")

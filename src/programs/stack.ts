@@ -1,12 +1,15 @@
 import { Command } from "@effect/cli"
 import { Effect, Layer } from "effect"
+import { bindDashboard } from "../dashboard/Dashboard.js"
 import { Db } from "../layers/Db.js"
+import { Metrics } from "../layers/Metrics.js"
 import { bindEchoServer } from "../servers/EchoServer.js"
 import { bindMessageServer } from "../servers/MessageServer.js"
 import { pollPoints } from "../clients/PointsClient.js"
 import { bindPointsServer } from "../servers/PointsServer.js"
 import { runProgram } from "../cli/Program.js"
-import { DB_SETTINGS_HELP } from "../schema/DbSettings.js"
+import { dashboardConfig } from "../schema/DashboardSettings.js"
+import { DB_SETTINGS_HELP, DbSettings } from "../schema/DbSettings.js"
 import { loadRoster } from "../cli/RosterFile.js"
 import { Ticker } from "../layers/Ticker.js"
 import { Transport } from "../layers/Transport.js"
@@ -26,6 +29,23 @@ const stack = Command.make("stack", stackOptions, (settings) =>
       const messages = settings.messages ? [yield* Effect.flatMap(messageServerConfig, bindMessageServer)] : []
 
       const clientHost = settings.host === "0.0.0.0" || settings.host === "::" ? "127.0.0.1" : settings.host
+      // The dashboard watches the same database and probes these servers where the clients reach them; it
+      // exposes this whole process's metrics (every server counts into the one Metrics registry).
+      const dashboard = settings.dashboard
+        ? [yield* Effect.gen(function*() {
+          const http = yield* dashboardConfig
+          const { timeZone } = yield* DbSettings
+          return yield* bindDashboard({
+            ...http,
+            host: http.httpHost,
+            port: http.httpPort,
+            roster: roster.servers,
+            probeHost: clientHost,
+            refreshInterval: settings.refreshInterval,
+            timeZone
+          })
+        })]
+        : []
       const clients = settings.clients
         ? roster.servers.map((entry) =>
           pollPoints(
@@ -38,11 +58,11 @@ const stack = Command.make("stack", stackOptions, (settings) =>
           ).pipe(Effect.annotateLogs({ client: entry.user }))
         )
         : []
-      const servers = [...points, ...echo, ...messages].map((server) => server.run)
+      const servers = [...points, ...echo, ...messages, ...dashboard].map((server) => server.run)
       return yield* Effect.all([...servers, ...clients], { concurrency: "unbounded", discard: true })
     }).pipe(
       Effect.scoped,
-      Effect.provide(Layer.mergeAll(Db.layerConfig, Ticker.layer(settings.interval), Transport.layer))
+      Effect.provide(Layer.mergeAll(Db.layerConfig, Ticker.layer(settings.interval), Transport.layer, Metrics.layer))
     )))
 
-runProgram("stack", stack, "Runs a roster of points servers (default: seed 000's four) with a polling client each, and the echo and message servers. " + DB_SETTINGS_HELP)
+runProgram("stack", stack, "Runs a roster of points servers (default: seed 000's four) with a polling client each, the echo and message servers, and the web dashboard (HTTP_PORT, default 8080). " + DB_SETTINGS_HELP)

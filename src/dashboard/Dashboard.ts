@@ -1,0 +1,79 @@
+import { HttpApiBuilder, HttpApiSwagger, HttpServer, type HttpServerError, HttpServerRequest } from "@effect/platform"
+import { Context, type DateTime, type Duration, Effect, Layer, type Redacted, type Scope } from "effect"
+import type { Db } from "../layers/Db.js"
+import { Metrics } from "../layers/Metrics.js"
+import type { Transport } from "../layers/Transport.js"
+import { DashboardApi } from "../schema/DashboardApi.js"
+import type { RosterEntry } from "../schema/Roster.js"
+import { HttpListener } from "../servers/HttpListener.js"
+import { ControlHandlers } from "./ControlHandlers.js"
+import { dashboardMetrics } from "./DashboardMetrics.js"
+import { PageRoutes } from "./PageRoutes.js"
+import { ScoresHandlers } from "./ScoresHandlers.js"
+import { makeWatcher, Watcher } from "./Watcher.js"
+
+export interface DashboardOptions {
+  readonly host: string
+  readonly port: number
+  readonly adminToken: Redacted.Redacted<string>
+  readonly roster: ReadonlyArray<RosterEntry>
+  readonly probeHost: string
+  readonly refreshInterval: Duration.DurationInput
+  readonly probeInterval: Duration.DurationInput
+  readonly timeZone: DateTime.TimeZone
+}
+
+/** Counts every answer by method and status; a request no route matched is a 404, a defect a 500. */
+const countRequests = Layer.unwrapEffect(Effect.gen(function*() {
+  const { httpRequests } = dashboardMetrics(yield* Metrics, yield* Watcher)
+  return HttpApiBuilder.serve((app) =>
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      app.pipe(
+        Effect.tap((response) => Effect.sync(() => httpRequests.inc({ method: request.method, code: String(response.status) }))),
+        Effect.tapError((error: HttpServerError.HttpServerError | unknown) =>
+          Effect.sync(() => httpRequests.inc({ method: request.method, code: (error as { _tag?: string })._tag === "RouteNotFound" ? "404" : "500" })))
+      )))
+}))
+
+/**
+ * The whole HTTP side. Order matters: `middlewareOpenApi` and Swagger need `HttpApi.Api`, so they are
+ * provided before `api(...)` (notes: effect3 §10); the listener is last, so it is built first and closed last.
+ */
+const httpLayer = (options: DashboardOptions) =>
+  countRequests.pipe(
+    Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
+    Layer.provide(PageRoutes),
+    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+    Layer.provide(HttpApiBuilder.api(DashboardApi)),
+    Layer.provide(ScoresHandlers(options.timeZone)),
+    Layer.provide(ControlHandlers(options.adminToken)),
+    Layer.provideMerge(HttpListener({ host: options.host, port: options.port }))
+  )
+
+export interface BoundDashboard {
+  /** Where it listens (port 0 gives a free one). */
+  readonly address: { readonly host: string; readonly port: number }
+  /** The watcher's database poll and server probes, until interrupted. */
+  readonly run: Effect.Effect<never, never, Transport>
+}
+
+/**
+ * Reads the database once, then listens, in that order (as the points servers do): the first request is
+ * answered from real data. The listener belongs to the caller's scope.
+ */
+export const bindDashboard = (
+  options: DashboardOptions
+): Effect.Effect<BoundDashboard, HttpServerError.ServeError, Db | Metrics | Scope.Scope> =>
+  Effect.gen(function*() {
+    const watcher = yield* makeWatcher(options)
+    const context = yield* Layer.build(httpLayer(options).pipe(Layer.provide(Layer.succeed(Watcher, watcher))))
+    const address = Context.get(context, HttpServer.HttpServer).address
+    const bound = address._tag === "TcpAddress" ? { host: address.hostname, port: address.port } : { host: address.path, port: 0 }
+    const shown = bound.host === "0.0.0.0" || bound.host === "::" ? "localhost" : bound.host
+    yield* Effect.logInfo(`dashboard at http://${shown}:${bound.port}`).pipe(Effect.annotateLogs({ host: bound.host, port: bound.port }))
+    return { address: bound, run: watcher.run }
+  })
+
+/** A dashboard until interrupted. */
+export const serveDashboard = (options: DashboardOptions) =>
+  Effect.scoped(Effect.flatMap(bindDashboard(options), (dashboard) => dashboard.run))

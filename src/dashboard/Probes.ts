@@ -1,0 +1,51 @@
+import { Clock, DateTime, Duration, Effect } from "effect"
+import { askPoints } from "../clients/PointsClient.js"
+import { Transport } from "../layers/Transport.js"
+import type { ServerStatus } from "../schema/DashboardPayloads.js"
+import type { RosterEntry } from "../schema/Roster.js"
+import { formatTimestamp } from "../schema/Timestamp.js"
+
+/** How long a probe may take before its server counts as down: short, so one dead server never delays the rest. */
+export const PROBE_TIMEOUT = Duration.seconds(1)
+
+/** The host a roster server is probed at: `{user}` in the template stands for the user's name in lower case. */
+export const probeHostFor = (template: string, user: string) => template.replaceAll("{user}", user.toLowerCase())
+
+/** What `/api/servers` says about a server nobody has probed yet. */
+export const unprobed = (entry: RosterEntry, hostTemplate: string): ServerStatus => ({
+  name: `server-${entry.user.toLowerCase()}`,
+  user: entry.user,
+  transport: entry.transport,
+  host: probeHostFor(hostTemplate, entry.user),
+  port: entry.port,
+  control_port: null,
+  language: "typescript",
+  status: "unknown",
+  rtt_ms: null,
+  error: null,
+  checked_at: null
+})
+
+/**
+ * Asks every roster server for its points over its own protocol (TCP or UDP, its dialect), all at once, each
+ * within PROBE_TIMEOUT. A server is `up` when a points reply came back; the round trip is connect to reply.
+ */
+export const probeServers = (
+  roster: ReadonlyArray<RosterEntry>,
+  hostTemplate: string,
+  timeZone: DateTime.TimeZone
+): Effect.Effect<ReadonlyArray<ServerStatus>, never, Transport> =>
+  Effect.forEach(roster, (entry) => {
+    const base = unprobed(entry, hostTemplate)
+    return Effect.gen(function*() {
+      const started = yield* Clock.currentTimeNanos
+      const outcome = yield* Effect.either(
+        askPoints({ host: base.host, port: entry.port, transport: entry.transport, dialect: entry.dialect, timeout: PROBE_TIMEOUT })
+      )
+      const finished = yield* Clock.currentTimeNanos
+      const checked_at = formatTimestamp(yield* DateTime.now, timeZone)
+      return outcome._tag === "Right"
+        ? { ...base, status: "up" as const, rtt_ms: Math.round(Number(finished - started) / 10_000) / 100, checked_at }
+        : { ...base, status: "down" as const, error: outcome.left.message, checked_at }
+    })
+  }, { concurrency: "unbounded" })

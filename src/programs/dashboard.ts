@@ -1,0 +1,38 @@
+import { Command } from "@effect/cli"
+import { Effect, Layer } from "effect"
+import { loadRoster } from "../cli/RosterFile.js"
+import { runProgram } from "../cli/Program.js"
+import { serveDashboard } from "../dashboard/Dashboard.js"
+import { Db } from "../layers/Db.js"
+import { Metrics } from "../layers/Metrics.js"
+import { Transport } from "../layers/Transport.js"
+import { dashboardOptions } from "../schema/DashboardSettings.js"
+import { DB_SETTINGS_HELP, DbSettings } from "../schema/DbSettings.js"
+import { sharedServerOptions } from "../schema/PointsSettings.js"
+import { stackOptions } from "../schema/StackSettings.js"
+
+// The dashboard alone, over the same database as the servers (which may run in other processes or
+// containers): the live page, the REST API, user control and /metrics.
+const dashboard = Command.make(
+  "dashboard",
+  { ...dashboardOptions, roster: stackOptions.roster, refreshInterval: sharedServerOptions.refreshInterval },
+  (settings) =>
+    Effect.gen(function*() {
+      const roster = yield* loadRoster(settings.roster)
+      const { timeZone } = yield* DbSettings
+      return yield* serveDashboard({
+        ...settings,
+        host: settings.httpHost,
+        port: settings.httpPort,
+        roster: roster.servers,
+        timeZone
+      })
+    }).pipe(Effect.provide(Layer.mergeAll(Db.layerConfig, Metrics.layer, Transport.layer)))
+)
+
+runProgram(
+  "dashboard",
+  dashboard,
+  "The web dashboard: a live page, a REST API (/api, OpenAPI at /openapi.json, Swagger UI at /docs), user control and /metrics, over the points database. " +
+    DB_SETTINGS_HELP
+)

@@ -1,0 +1,36 @@
+import { Config, Redacted, Schema } from "effect"
+import { configs, NonEmptyText, option, Port, Seconds, Text } from "../cli/Setting.js"
+
+/** `ADMIN_TOKEN`: empty means unset, and the control writes answer 403. Redacted so it never reaches a log. */
+const Token = Schema.transform(Text, Schema.RedactedFromSelf(Schema.String), {
+  strict: true,
+  decode: (text) => Redacted.make(text),
+  encode: (token) => Redacted.value(token)
+})
+
+/** The dashboard's own settings, in `dashboard` (flags and environment) and `stack` (environment). */
+const specs = {
+  httpPort: { flag: "http-port", env: "HTTP_PORT", schema: Port, default: "8080", description: "port of the dashboard and its API" },
+  httpHost: { flag: "http-host", env: "HTTP_HOST", schema: NonEmptyText, default: "0.0.0.0", description: "address the dashboard listens on" },
+  adminToken: { flag: "admin-token", env: "ADMIN_TOKEN", schema: Token, default: "", description: "Bearer token for pause/resume/reset; unset: those answer 403" },
+  probeHost: {
+    flag: "probe-host",
+    env: "PROBE_HOST",
+    schema: NonEmptyText,
+    default: "127.0.0.1",
+    description: "host to probe the roster's servers at; {user} stands for the user's name in lower case (server-{user} in compose)"
+  },
+  probeInterval: { flag: "probe-interval", env: "PROBE_INTERVAL", schema: Seconds, default: "2", description: "seconds between probes of every roster server" }
+} as const
+
+export const dashboardOptions = {
+  httpPort: option(specs.httpPort),
+  httpHost: option(specs.httpHost),
+  adminToken: option(specs.adminToken),
+  probeHost: option(specs.probeHost),
+  probeInterval: option(specs.probeInterval)
+}
+
+/** The same settings from the environment only, for the `stack`. */
+export const dashboardConfig = configs(specs)
+export type DashboardSettings = Config.Config.Success<typeof dashboardConfig>

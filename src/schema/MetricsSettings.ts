@@ -1,0 +1,15 @@
+import { Option, ParseResult, Schema } from "effect"
+import { option, Port } from "../cli/Setting.js"
+
+/** A port, or empty for "off". */
+const OptionalPort = Schema.transformOrFail(Schema.String, Schema.OptionFromSelf(Schema.Number), {
+  strict: true,
+  decode: (text, options) =>
+    text === "" ? ParseResult.succeed(Option.none()) : ParseResult.map(ParseResult.decodeUnknown(Port)(text, options), Option.some),
+  encode: (port) => ParseResult.succeed(Option.match(port, { onNone: () => "", onSome: String }))
+}).annotations({ message: () => "expected a port number from 0 to 65535, or empty for off" })
+
+/** `METRICS_PORT`: a lone `server`'s own /metrics (the stack's dashboard serves the whole process's). */
+export const metricsOptions = {
+  metricsPort: option({ flag: "metrics-port", env: "METRICS_PORT", schema: OptionalPort, default: "", description: "port for this server's Prometheus /metrics (on SERVER_HOST); empty: off" })
+}
