@@ -1,5 +1,5 @@
-import { HttpApiBuilder, type HttpServerRequest } from "@effect/platform"
-import { Effect, Option, Redacted } from "effect"
+import { HttpApiBuilder, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Effect, Redacted } from "effect"
 import { createHash, timingSafeEqual } from "node:crypto"
 import { Db, type DbError } from "../layers/Db.js"
 import { DashboardApi } from "../schema/DashboardApi.js"
@@ -28,27 +28,39 @@ const failed = (what: string) => (error: DbError) => {
   return Effect.logWarning("user control failed").pipe(Effect.annotateLogs({ error: error.message }), Effect.zipRight(Effect.fail(answer)))
 }
 
+type ControlError = ControlForbidden | ControlUnauthorized | ControlNotFound | ControlFailed
+const STATUS = new Map<Function, number>([[ControlForbidden, 403], [ControlUnauthorized, 401], [ControlNotFound, 404], [ControlFailed, 500]])
+
+/**
+ * The error as its own response, `{ error }` with its status. (HttpApi would encode these through one union
+ * of the four classes, and a union of structurally equal classes picks the first member's status: 404 for
+ * all.) The endpoints still declare the four errors, so the OpenAPI document lists them.
+ */
+const respond = <A, R>(effect: Effect.Effect<A, ControlError, R>) =>
+  Effect.catchAll(effect, (error) => Effect.succeed(HttpServerResponse.unsafeJson({ error: error.error }, { status: STATUS.get(error.constructor) ?? 500 })))
+
 /** Pause/resume and reset: state in the database, which every server reads back within its REFRESH_INTERVAL. */
 export const ControlHandlers = (adminToken: Redacted.Redacted<string>) =>
   HttpApiBuilder.group(DashboardApi, "control", (handlers) =>
     Effect.gen(function*() {
       const watcher = yield* Watcher
       const db = yield* Db
-      // The name is only ever a bound parameter (findUser), never text in a statement.
+      // A name is looked up in the watcher's state (re-read once, for a user that appeared since the last
+      // round), so an unknown or malformed name never reaches a statement; a known one is a bound parameter.
       const existing = (username: string) =>
-        db.findUser(username).pipe(
-          Effect.catchTag("DbError", failed("looking up the user")),
-          Effect.flatMap(Option.match({
-            onNone: () => Effect.fail(new ControlNotFound({ error: `no user named ${JSON.stringify(username)}` })),
-            onSome: () => Effect.void
-          }))
-        )
+        Effect.gen(function*() {
+          if (watcher.current().userJson.has(username)) return
+          yield* watcher.refreshNow
+          if (!watcher.current().userJson.has(username)) {
+            return yield* Effect.fail(new ControlNotFound({ error: `no user named ${JSON.stringify(username)}` }))
+          }
+        })
       return handlers
         .handle("userStatus", ({ path }) => {
           const view = watcher.current()
-          return view.userJson.has(path.username)
+          return respond(view.userJson.has(path.username)
             ? Effect.succeed({ success: true as const, username: path.username, status: view.paused.has(path.username) ? "paused" as const : "active" as const })
-            : Effect.fail(new ControlNotFound({ error: `no user named ${JSON.stringify(path.username)}` }))
+            : Effect.fail(new ControlNotFound({ error: `no user named ${JSON.stringify(path.username)}` })))
         })
         .handle("toggleUser", ({ path, request }) =>
           Effect.gen(function*() {
@@ -59,7 +71,7 @@ export const ControlHandlers = (adminToken: Redacted.Redacted<string>) =>
             yield* Effect.logInfo(paused ? "user resumed" : "user paused").pipe(Effect.annotateLogs({ user: path.username }))
             yield* watcher.refreshNow
             return { success: true as const, username: path.username, status: paused ? "active" as const : "paused" as const }
-          }))
+          }).pipe(respond))
         .handle("resetUser", ({ path, request }) =>
           Effect.gen(function*() {
             yield* authorize(adminToken, request)
@@ -68,5 +80,5 @@ export const ControlHandlers = (adminToken: Redacted.Redacted<string>) =>
             yield* Effect.logInfo("user reset").pipe(Effect.annotateLogs({ user: path.username }))
             yield* watcher.refreshNow
             return { success: true as const, username: path.username, message: `points of ${path.username} reset to 0` }
-          }))
+          }).pipe(respond))
     }))
