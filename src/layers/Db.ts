@@ -1,7 +1,7 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { MysqlClient, MysqlMigrator } from "@effect/sql-mysql2"
 import { SqliteClient, SqliteMigrator } from "@effect/sql-sqlite-node"
-import { Context, type DateTime, Effect, Layer, type Option, Schedule } from "effect"
+import { Context, type DateTime, type Duration, Effect, Layer, type Option, Schedule } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { migrations } from "../../migrations/index.js"
@@ -65,8 +65,8 @@ export interface DbShape {
   }) => Effect.Effect<ClaimResult, DbError>
   /** Recorded increments, newest first (by `recorded_at`, then slot), every user's or one user's. */
   readonly listHistory: (options: { readonly user?: string; readonly limit: number }) => Effect.Effect<ReadonlyArray<PointTick>, DbError>
-  /** Deletes at most `limit` ledger rows recorded before `before`; returns how many. */
-  readonly pruneHistory: (options: { readonly before: Timestamp; readonly limit: number }) => Effect.Effect<number, DbError>
+  /** Deletes at most `limit` ledger rows (oldest first) recorded more than `olderThan` ago; returns how many. */
+  readonly pruneHistory: (options: { readonly olderThan: Duration.DurationInput; readonly limit: number }) => Effect.Effect<number, DbError>
   readonly isPaused: (user: string) => Effect.Effect<boolean, DbError>
   /** Pauses or resumes a user's updates (stamped now); a paused user's ticks add nothing and are not owed. */
   readonly setPaused: (user: string, paused: boolean) => Effect.Effect<void, DbError>

@@ -3,7 +3,7 @@ import { PointTick } from "../../schema/PointTick.js"
 import { byUser, ScoreRow } from "../../schema/ScoreRow.js"
 import type { Timestamp } from "../../schema/Timestamp.js"
 import type { DbShape, UserSnapshot } from "../Db.js"
-import { currentTimestamp, makeQueryCounter, UTC } from "./common.js"
+import { currentTimestamp, makeQueryCounter, timestampAgo, UTC } from "./common.js"
 
 interface Tables {
   readonly scores: ReadonlyMap<string, ScoreRow>
@@ -67,8 +67,8 @@ export const makeMemory = (zone: DateTime.TimeZone = UTC) =>
           )
           return rows.slice(0, Math.max(0, Math.floor(limit)))
         }),
-      pruneHistory: ({ before, limit }) =>
-        write((t) => {
+      pruneHistory: ({ limit, olderThan }) =>
+        Effect.flatMap(timestampAgo(zone, olderThan), (before) => write((t) => {
           const old = [...t.ticks.values()].flatMap((m) => [...m.values()]).filter((tick) => tick.recorded_at < before)
             .sort((a, b) => (a.recorded_at < b.recorded_at ? -1 : a.recorded_at > b.recorded_at ? 1 : 0))
             .slice(0, Math.max(0, Math.floor(limit)))
@@ -76,7 +76,7 @@ export const makeMemory = (zone: DateTime.TimeZone = UTC) =>
           const ticks = new Map([...t.ticks].map(([user, m]) => [user, new Map(m)]))
           for (const tick of old) ticks.get(tick.user)!.delete(tick.slot)
           return [old.length, { ...t, ticks }]
-        }),
+        })),
       isPaused: (user) => read((t) => t.paused.has(user)),
       setPaused: (user, paused) =>
         write((t) => {

@@ -4,7 +4,7 @@ import { PausedFlag, PointTick } from "../../schema/PointTick.js"
 import { byUser, ScoreRow, UserName } from "../../schema/ScoreRow.js"
 import { Timestamp } from "../../schema/Timestamp.js"
 import type { DbShape, UserSnapshot } from "../Db.js"
-import { asQueryError, CLAIM_CHUNK, currentTimestamp, makeQueryCounter, UTC } from "./common.js"
+import { asQueryError, CLAIM_CHUNK, currentTimestamp, makeQueryCounter, timestampAgo, UTC } from "./common.js"
 
 /** `scores` joined with `user_control`: a user's row and pause flag in one read. */
 const SnapshotRow = Schema.Struct({ user: UserName, points: Schema.Int, datetime_stamp: Timestamp, paused: PausedFlag })
@@ -98,13 +98,14 @@ export const makeSql = (zone: DateTime.TimeZone = UTC) =>
         return { claimed, snapshot: Option.map(snapshot, toSnapshot) }
       }).pipe(sql.withTransaction, asQueryError)
 
-    const pruneHistory: DbShape["pruneHistory"] = ({ before, limit }) =>
+    const pruneHistory: DbShape["pruneHistory"] = ({ limit, olderThan }) =>
+      Effect.flatMap(timestampAgo(zone, olderThan), (before) =>
       sql.onDialectOrElse({
         sqlite: () =>
           sql`DELETE FROM point_ticks WHERE rowid IN (
                 SELECT rowid FROM point_ticks WHERE recorded_at < ${before} ORDER BY recorded_at LIMIT ${sql.literal(String(limitOf(limit)))})`,
         orElse: () => sql`DELETE FROM point_ticks WHERE recorded_at < ${before} ORDER BY recorded_at LIMIT ${sql.literal(String(limitOf(limit)))}`
-      }).raw.pipe(Effect.map(changedRows), asQueryError, counted(1))
+      }).raw).pipe(Effect.map(changedRows), asQueryError, counted(1))
 
     return {
       ensureUser: (user) =>

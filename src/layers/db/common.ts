@@ -1,10 +1,14 @@
-import { DateTime, Effect } from "effect"
+import { DateTime, type Duration, Effect } from "effect"
 import { formatTimestamp, type Timestamp } from "../../schema/Timestamp.js"
 import { DbError } from "../DbError.js"
 
 /** Timestamps come from Effect's Clock, so TestClock drives them, in the one configured zone. */
 export const currentTimestamp = (zone: DateTime.TimeZone): Effect.Effect<Timestamp> =>
   Effect.map(DateTime.now, (now) => formatTimestamp(now, zone))
+
+/** The `Timestamp` of `ago` before now: timestamps compare as text, so this is a cut-off for `recorded_at`. */
+export const timestampAgo = (zone: DateTime.TimeZone, ago: Duration.DurationInput): Effect.Effect<Timestamp> =>
+  Effect.map(DateTime.now, (now) => formatTimestamp(DateTime.subtractDuration(now, ago), zone))
 
 export const UTC = DateTime.zoneUnsafeMakeNamed("UTC")
 
