@@ -44,6 +44,8 @@ const make = (registry: Prom.Registry): MetricsShape => {
   }
 }
 
+const NON_COUNTER_TOTALS = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]
+
 export class Metrics extends Context.Tag("scoreline/Metrics")<Metrics, MetricsShape>() {
   /** A registry of this process's own, with the process metrics (CPU, memory, event-loop lag) collected. */
   static readonly layer = Layer.scoped(
@@ -52,6 +54,9 @@ export class Metrics extends Context.Tag("scoreline/Metrics")<Metrics, MetricsSh
       Effect.sync(() => {
         const registry = new Prom.Registry()
         Prom.collectDefaultMetrics({ register: registry })
+        // prom-client names three gauges `*_total`, which Prometheus reserves for counters (promtool rejects
+        // them); the same numbers are there by type as nodejs_active_handles, _requests and _resources.
+        for (const name of NON_COUNTER_TOTALS) registry.removeSingleMetric(name)
         return make(registry)
       }),
       // The event-loop-lag monitor is a native histogram: clearing the registry stops it with the scope.
