@@ -4,6 +4,7 @@
 "use strict"
 
 const POLL_MS = 5000
+const CHART_POINTS = 20
 const COLORS = ["#3b5bdb", "#2b9a66", "#e8590c", "#ae3ec9", "#1098ad", "#d6336c", "#f59f00", "#495057"]
 const $ = (id) => document.getElementById(id)
 const el = (tag, attrs = {}, ...children) => {
@@ -14,7 +15,6 @@ const el = (tag, attrs = {}, ...children) => {
 }
 
 let token = sessionStorage.getItem("scoreline.adminToken") ?? ""
-let latest = null
 const colorOf = new Map()
 const color = (user) => {
   if (!colorOf.has(user)) colorOf.set(user, COLORS[colorOf.size % COLORS.length])
@@ -59,6 +59,20 @@ const seriesOf = (row, history) => {
   return points.reverse()
 }
 
+// What this page saw itself, so the line grows while it is open even where no history was recorded.
+const observed = new Map()
+const observe = (row) => {
+  const seen = observed.get(row.user) ?? []
+  const point = { x: toMillis(row.datetime_stamp), y: row.points }
+  if (seen.length === 0 || seen[seen.length - 1].x !== point.x) seen.push(point)
+  observed.set(row.user, seen.slice(-CHART_POINTS))
+}
+const merged = (row, history) => {
+  const byTime = new Map()
+  for (const point of [...(observed.get(row.user) ?? []), ...seriesOf(row, history)]) byTime.set(point.x, point)
+  return [...byTime.values()].sort((a, b) => a.x - b.x).slice(-CHART_POINTS)
+}
+
 const updateCharts = (snapshot) => {
   if (lineChart === null) return
   const wanted = snapshot.users.map((row) => row.user)
@@ -69,7 +83,8 @@ const updateCharts = (snapshot) => {
       set = { label: row.user, data: [], borderColor: color(row.user), backgroundColor: color(row.user), tension: 0.2, pointRadius: 2 }
       lineChart.data.datasets.push(set)
     }
-    set.data = seriesOf(row, snapshot.history)
+    observe(row)
+    set.data = merged(row, snapshot.history)
   }
   lineChart.update("none")
   const doughnut = doughnutChart.data
@@ -112,7 +127,6 @@ const renderServers = (servers) => {
 }
 
 const render = (snapshot) => {
-  latest = snapshot
   renderStats(snapshot.stats)
   renderUsers(snapshot)
   renderServers(snapshot.servers)
