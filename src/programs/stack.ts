@@ -24,7 +24,7 @@ const stack = Command.make("stack", stackOptions, (settings) =>
       yield* Effect.logInfo("starting roster").pipe(Effect.annotateLogs({ roster: roster.name, servers: roster.servers.length }))
       // The database is migrated once (Db.layerConfig), then every port is bound before anything runs: a port
       // clash stops the stack before a single client starts.
-      const points = yield* Effect.forEach(roster.servers, (entry) => bindPointsServer({ ...settings, ...entry }))
+      const points = yield* Effect.forEach(roster.servers, (entry) => bindPointsServer({ ...settings, ...entry, pointsPerTick: entry.pointsPerTick ?? settings.pointsPerTick }))
       const echo = settings.echo ? [yield* Effect.flatMap(echoServerConfig, bindEchoServer)] : []
       const messages = settings.messages ? [yield* Effect.flatMap(messageServerConfig, bindMessageServer)] : []
 

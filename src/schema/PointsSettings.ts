@@ -1,4 +1,4 @@
-import { Duration, Schema } from "effect"
+import { Duration, ParseResult, Schema } from "effect"
 import { Dialect } from "./PointsProtocol.js"
 import { UserName } from "./ScoreRow.js"
 import { TransportKind } from "./TransportKind.js"
@@ -14,12 +14,31 @@ const PollSeconds = Schema.transform(
   { strict: true, decode: (s) => Duration.millis(Math.round(s * 1000)), encode: Duration.toSeconds }
 )
 
+/**
+ * HISTORY_RETENTION: how long ledger rows (the history) are kept. A number with a unit, `s`, `m`, `h` or `d`
+ * (`7d`, `12h`); a bare number is seconds.
+ */
+const UNIT_MILLIS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+export const Retention = Schema.transformOrFail(Schema.String, Schema.DurationFromSelf, {
+  strict: true,
+  decode: (text, _, ast) => {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$/i.exec(text)
+    const millis = match ? Math.round(Number(match[1]) * UNIT_MILLIS[(match[2] || "s").toLowerCase()]!) : 0
+    return millis > 0
+      ? ParseResult.succeed(Duration.millis(millis))
+      : ParseResult.fail(new ParseResult.Type(ast, text, "expected a duration above 0 such as 7d, 12h, 30m or 3600 (seconds)"))
+  },
+  encode: (duration) => ParseResult.succeed(`${Duration.toSeconds(duration)}`)
+})
+
 /** Settings every points server has, in `server` and `stack` alike. */
 export const sharedServerOptions = {
   host: option({ flag: "host", env: "SERVER_HOST", schema: NonEmptyText, default: "0.0.0.0", description: "address to listen on" }),
   interval: option({ flag: "interval", env: "UPDATE_INTERVAL", schema: Seconds, default: "30", description: "seconds between points (fractions allowed)" }),
   idleTimeout: option({ flag: "idle-timeout", env: "IDLE_TIMEOUT", schema: Seconds, default: "60", description: "seconds a silent TCP connection is kept open" }),
-  refreshInterval: option({ flag: "refresh-interval", env: "REFRESH_INTERVAL", schema: Seconds, default: "1", description: "seconds between reads of the row back from the database: others' writes are answered within this" })
+  refreshInterval: option({ flag: "refresh-interval", env: "REFRESH_INTERVAL", schema: Seconds, default: "1", description: "seconds between reads of the row back from the database: others' writes are answered within this" }),
+  pointsPerTick: option({ flag: "points-per-tick", env: "POINTS_PER_TICK", schema: PositiveInt, default: "1", description: "points added per interval (a roster entry's pointsPerTick wins in a stack)" }),
+  historyRetention: option({ flag: "history-retention", env: "HISTORY_RETENTION", schema: Retention, default: "7d", description: "how long the ledger keeps each interval's row (7d, 12h, 30m, or seconds)" })
 }
 
 export const serverOptions = {

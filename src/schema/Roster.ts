@@ -9,7 +9,9 @@ export const RosterEntry = Schema.Struct({
   transport: TransportKind,
   port: Schema.Int.pipe(Schema.between(1, 65535)),
   /** The dialect the roster's client speaks: seed 002's comma reply or seed 001's `get_data`. */
-  dialect: Schema.optionalWith(Dialect, { default: () => "REQUEST_LATEST_POINTS" as const })
+  dialect: Schema.optionalWith(Dialect, { default: () => "REQUEST_LATEST_POINTS" as const }),
+  /** Points this server adds per interval (seed 001's add 10); POINTS_PER_TICK when absent. */
+  pointsPerTick: Schema.optional(Schema.Int.pipe(Schema.positive()))
 })
 export type RosterEntry = typeof RosterEntry.Type
 

@@ -1,11 +1,12 @@
-import { type Duration, Effect, type Scope } from "effect"
+import { Duration, Effect, type Scope } from "effect"
 import type { TransportKind } from "../schema/TransportKind.js"
 import { Db, type DbError } from "../layers/Db.js"
-import type { Ticker } from "../layers/Ticker.js"
+import type { Metrics } from "../layers/Metrics.js"
+import { Ticker } from "../layers/Ticker.js"
 import { type Address, Transport, type TransportError } from "../layers/Transport.js"
 import { handleConnection, handleDatagram } from "./PointsConnection.js"
 import { makePointsState } from "./PointsState.js"
-import { updatePoints } from "./PointsUpdates.js"
+import { PRUNE_EVERY, pruneLedger, refreshPoints, updatePoints } from "./PointsUpdates.js"
 
 export interface PointsServerOptions {
   readonly user: string
@@ -16,12 +17,21 @@ export interface PointsServerOptions {
   readonly idleTimeout: Duration.DurationInput
   /** How often the server reads its row back, so that others' writes reach its answers. */
   readonly refreshInterval: Duration.DurationInput
+  /** Points per interval (POINTS_PER_TICK, or the roster entry's `pointsPerTick`); 1 if absent. */
+  readonly pointsPerTick?: number | undefined
+  /** How long the ledger keeps a slot's row (HISTORY_RETENTION, default 7 days); owed slots stay younger. */
+  readonly historyRetention?: Duration.DurationInput | undefined
 }
+
+export const DEFAULT_HISTORY_RETENTION: Duration.DurationInput = "7 days"
+
+/** Owed slots a server keeps at most: a day at the default 30 s interval is 2,880. */
+export const MAX_OWED_SLOTS = 10_000
 
 export interface BoundPointsServer {
   readonly address: Address
-  /** The accept, update and refresh fibers, side by side: if one fails, all stop. */
-  readonly run: Effect.Effect<never, TransportError, Db | Ticker>
+  /** The accept, update, refresh and prune fibers, side by side: if one fails, all stop. */
+  readonly run: Effect.Effect<never, TransportError, Db | Ticker | Metrics>
 }
 
 /**
@@ -30,12 +40,21 @@ export interface BoundPointsServer {
  */
 export const bindPointsServer = (
   options: PointsServerOptions
-): Effect.Effect<BoundPointsServer, DbError | TransportError, Db | Transport | Scope.Scope> =>
+): Effect.Effect<BoundPointsServer, DbError | TransportError, Db | Ticker | Transport | Scope.Scope> =>
   Effect.gen(function*() {
     const db = yield* Db
+    const ticker = yield* Ticker
     const transport = yield* Transport
     yield* db.ensureUser(options.user)
-    const state = yield* makePointsState(options.user, options.refreshInterval)
+    // Owed slots stay younger than the retention: a slot another replica claimed is still in the ledger.
+    const intervalMillis = Duration.toMillis(ticker.interval)
+    const retention = options.historyRetention ?? DEFAULT_HISTORY_RETENTION
+    const maxOwed = Math.max(1, Math.min(MAX_OWED_SLOTS, Math.floor(Duration.toMillis(retention) / intervalMillis) - 1))
+    const pointsPerTick = options.pointsPerTick ?? 1
+    const writes = { pointsPerTick, maxOwed }
+    const state = yield* makePointsState(options.user, writes)
+    // Each server can delete twice the rows it adds per prune period, and at least 1,000.
+    const pruneLimit = Math.max(1_000, 2 * Math.ceil(Duration.toMillis(PRUNE_EVERY) / intervalMillis))
     const at = { host: options.host, port: options.port }
     const listener = options.transport === "tcp"
       ? yield* Effect.map(transport.listenStream(at), (tcp) => ({
@@ -49,8 +68,13 @@ export const bindPointsServer = (
     yield* Effect.logInfo("points server listening").pipe(Effect.annotateLogs({ host: listener.address.host, port: listener.address.port }))
     return {
       address: listener.address,
-      // Both fibers run until interrupted; Effect.all interrupts the survivor when either one fails.
-      run: Effect.all([listener.accept, updatePoints(state), state.refresh], { concurrency: "unbounded", discard: true }).pipe(
+      // The fibers run until interrupted; Effect.all interrupts the survivors when one fails.
+      run: Effect.all([
+        listener.accept,
+        updatePoints(state, writes),
+        refreshPoints(state, { pointsPerTick, interval: options.refreshInterval }),
+        pruneLedger({ retention, limit: pruneLimit })
+      ], { concurrency: "unbounded", discard: true }).pipe(
         Effect.andThen(Effect.never),
         Effect.annotateLogs({ user: options.user, transport: options.transport })
       )

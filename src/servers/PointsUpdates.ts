@@ -1,31 +1,88 @@
-import { Effect, Option, Stream } from "effect"
-import { Db, type DbError } from "../layers/Db.js"
-import { Ticker } from "../layers/Ticker.js"
-import type { PointsState } from "./PointsState.js"
+import { Array as Arr, type Duration, Effect, Option, Schedule, Stream } from "effect"
+import { Db } from "../layers/Db.js"
+import { Metrics } from "../layers/Metrics.js"
+import { type Slot, Ticker } from "../layers/Ticker.js"
+import type { PointsState, WriteOutcome } from "./PointsState.js"
 
-/**
- * The update fiber: one point per tick. A tick whose write fails (the database is down) is owed, not lost:
- * the next write that succeeds adds every point owed, so after an outage the row holds one point per tick.
- */
-export const updatePoints = (state: PointsState) =>
-  Effect.gen(function*() {
-    const db = yield* Db
-    const ticker = yield* Ticker
-    yield* Stream.runFoldEffect(ticker.ticks, 0, (owed, tick) =>
-      db.addPoints(state.user, owed + 1).pipe(
-        Effect.zipRight(db.findUser(state.user)),
-        Effect.tap(Option.match({ onNone: () => Effect.void, onSome: state.setRow })),
-        Effect.tap(() =>
-          owed === 0
-            ? Effect.logInfo("point added").pipe(Effect.annotateLogs({ tick }))
-            : Effect.logInfo("points added, outage caught up").pipe(Effect.annotateLogs({ tick, points: owed + 1 }))
-        ),
-        Effect.as(0),
-        Effect.catchTag("DbError", (error: DbError) =>
-          Effect.logWarning("point not added yet: the next tick will add it").pipe(
-            Effect.annotateLogs({ tick, owed: owed + 1, error: error.message }),
-            Effect.as(owed + 1)
-          ))
-      ))
+/** What one write did, in the logs and the counters (`pointsAdded`, `dbErrors{operation}`). */
+const report = (state: PointsState, pointsPerTick: number, operation: "tick" | "refresh", slot?: Slot) => (outcome: WriteOutcome) =>
+  Effect.flatMap(Metrics, (metrics) => {
+    if (outcome._tag === "Owed") {
+      metrics.dbErrors.inc({ operation })
+      // A refresh retries every REFRESH_INTERVAL during an outage: the tick's warning is enough.
+      return operation === "tick"
+        ? Effect.logWarning("point not added yet: owed until the database is back").pipe(
+          Effect.annotateLogs({ slot, owed: outcome.owed, error: outcome.error.message })
+        )
+        : Effect.logDebug("owed points not added yet").pipe(Effect.annotateLogs({ owed: outcome.owed, error: outcome.error.message }))
+    }
+    const points = outcome.claimed * pointsPerTick
+    if (points > 0) metrics.pointsAdded.inc({ user: state.user }, points)
+    if (outcome.claimed === 0) {
+      return Effect.logDebug(outcome.paused ? "tick skipped: updates paused" : "slot already counted (another replica)").pipe(
+        Effect.annotateLogs({ slot })
+      )
+    }
+    return outcome.tried === 1
+      ? Effect.logInfo("point added").pipe(Effect.annotateLogs({ slot, points }))
+      : Effect.logInfo("points added, outage caught up").pipe(Effect.annotateLogs({ slot, slots: outcome.claimed, points }))
   })
 
+/**
+ * The update fiber: at each interval boundary, claim that slot for the user in the ledger (exactly once across
+ * replicas). If this fiber missed boundaries (a write that hung longer than an interval), the slots in the
+ * gap are claimed with it, up to `maxOwed`. A slot whose write fails is owed, and claimed by the next write
+ * that succeeds: the next tick, or the refresh fiber's catch-up as soon as the database answers again.
+ */
+export const updatePoints = (state: PointsState, options: { readonly pointsPerTick: number; readonly maxOwed: number }) =>
+  Effect.gen(function*() {
+    const ticker = yield* Ticker
+    let last = Option.none<Slot>()
+    yield* Stream.runForEach(ticker.ticks, (slot) => {
+      const gap = Option.match(last, {
+        onNone: () => [slot],
+        onSome: (previous) => slot > previous ? Arr.range(Math.max(previous + 1, slot - options.maxOwed + 1), slot) : [slot]
+      })
+      last = Option.some(slot)
+      return Effect.flatMap(state.claim(gap), report(state, options.pointsPerTick, "tick", slot))
+    })
+  })
+
+/**
+ * The refresh fiber: every `interval`, one bounded query set (the row and pause flag in one SELECT, or the
+ * catch-up claim of owed slots), so that other replicas' points, resets, admin edits and pauses reach this
+ * server's answers within `interval`, whatever the request rate.
+ */
+export const refreshPoints = (state: PointsState, options: { readonly pointsPerTick: number; readonly interval: Duration.DurationInput }) =>
+  Effect.flatMap(Metrics, (metrics) =>
+    state.refresh.pipe(
+      Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: report(state, options.pointsPerTick, "refresh") })),
+      Effect.catchTag("DbError", (error) => {
+        metrics.dbErrors.inc({ operation: "refresh" })
+        return Effect.logDebug("state not refreshed: database unavailable").pipe(Effect.annotateLogs({ error: error.message }))
+      }),
+      Effect.schedule(Schedule.spaced(options.interval)),
+      Effect.andThen(Effect.never)
+    ))
+
+/** How often a server prunes the ledger: one bounded DELETE per period. */
+export const PRUNE_EVERY: Duration.DurationInput = "1 minute"
+
+/**
+ * Deletes ledger rows older than `retention` (HISTORY_RETENTION), oldest first, at most `limit` a period:
+ * every server prunes (any user's rows), so the deletions keep pace with the inserts as long as each
+ * server's `limit` exceeds the rows it adds in a period.
+ */
+export const pruneLedger = (options: { readonly retention: Duration.DurationInput; readonly limit: number }) =>
+  Effect.gen(function*() {
+    const db = yield* Db
+    const metrics = yield* Metrics
+    const prune = db.pruneHistory({ olderThan: options.retention, limit: options.limit }).pipe(
+      Effect.flatMap((deleted) => deleted > 0 ? Effect.logDebug("history pruned").pipe(Effect.annotateLogs({ deleted })) : Effect.void),
+      Effect.catchTag("DbError", (error) => {
+        metrics.dbErrors.inc({ operation: "prune" })
+        return Effect.logDebug("history not pruned: database unavailable").pipe(Effect.annotateLogs({ error: error.message }))
+      })
+    )
+    return yield* Effect.schedule(prune, Schedule.spaced(PRUNE_EVERY)).pipe(Effect.andThen(Effect.never))
+  })

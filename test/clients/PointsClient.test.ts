@@ -3,10 +3,11 @@ import { Effect, Either, Fiber, Layer, Option, TestClock } from "effect"
 import { Db } from "../../src/layers/Db.js"
 import { askPointsWithRetry, pollPoints } from "../../src/clients/PointsClient.js"
 import { servePoints } from "../../src/servers/PointsServer.js"
+import { Metrics } from "../../src/layers/Metrics.js"
 import { Ticker } from "../../src/layers/Ticker.js"
 import { Transport } from "../../src/layers/Transport.js"
 
-const TestLayers = Layer.mergeAll(Db.layerMemory(), Ticker.layer("10 seconds"), Transport.layerMemory)
+const TestLayers = Layer.mergeAll(Db.layerMemory(), Ticker.layer("10 seconds"), Transport.layerMemory, Metrics.layerMemory)
 const PORT = 5001
 const target = { host: "memory", port: PORT, transport: "tcp", dialect: "REQUEST_LATEST_POINTS", timeout: "5 seconds" } as const
 const policy = { tries: 5, initialDelay: "1 second", maxDelay: "4 seconds" } as const

@@ -10,6 +10,7 @@ import * as Path from "node:path"
 import { afterAll, afterEach, beforeAll } from "vitest"
 import { Db } from "../../src/layers/Db.js"
 import { bindPointsServer } from "../../src/servers/PointsServer.js"
+import { Metrics } from "../../src/layers/Metrics.js"
 import { Ticker } from "../../src/layers/Ticker.js"
 import { Transport } from "../../src/layers/Transport.js"
 import { type Running, startCommand, startProgram } from "../support/processes.js"
@@ -120,7 +121,7 @@ export const startPointsServer = async (options: InProcessOptions): Promise<InPr
   const user = options.user ?? uniqueUser()
   const program = Effect.gen(function*() {
     const context = yield* Layer.buildWithScope(
-      Layer.mergeAll(options.db, Ticker.layer(`${(options.intervalSeconds ?? 3600) * 1000} millis`), Transport.layer),
+      Layer.mergeAll(options.db, Ticker.layer(`${(options.intervalSeconds ?? 3600) * 1000} millis`), Transport.layer, Metrics.layerMemory),
       scope
     )
     const server = yield* bindPointsServer({

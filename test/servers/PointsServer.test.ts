@@ -1,16 +1,16 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Effect, Fiber, Layer, Option, Ref, TestClock } from "effect"
+import { Effect, Fiber, Layer, Option, TestClock } from "effect"
 import { readToEnd } from "../support/memory.js"
-import { Db, DbError } from "../../src/layers/Db.js"
+import { Db } from "../../src/layers/Db.js"
+import { Metrics } from "../../src/layers/Metrics.js"
 import { bindPointsServer } from "../../src/servers/PointsServer.js"
-import { makePointsState } from "../../src/servers/PointsState.js"
-import { updatePoints } from "../../src/servers/PointsUpdates.js"
 import type { TransportKind } from "../../src/schema/TransportKind.js"
 import { Ticker } from "../../src/layers/Ticker.js"
 import { Transport } from "../../src/layers/Transport.js"
 
-// Layer-swapped: in-memory Db and Transport, TestClock time. Real sockets are covered in test/programs/.
-const TestLayers = Layer.mergeAll(Db.layerMemory(), Ticker.layer("30 seconds"), Transport.layerMemory)
+// Layer-swapped: in-memory Db and Transport, TestClock time. Real sockets are covered in test/programs/; the
+// update, refresh and prune fibers in PointsUpdates.test.ts.
+const TestLayers = Layer.mergeAll(Db.layerMemory(), Ticker.layer("30 seconds"), Transport.layerMemory, Metrics.layerMemory)
 
 const startServer = (transport: TransportKind = "tcp", user = "ikhwan") =>
   Effect.gen(function*() {
@@ -111,69 +111,4 @@ describe("points server over the in-memory transport", () => {
       expect(yield* ask("bogus\n")).toBe('ERROR unknown request "bogus"\n')
       expect(yield* ask("y".repeat(2000))).toBe("ERROR request longer than 1024 bytes\n")
     }).pipe(Effect.provide(TestLayers)))
-})
-
-describe("update fiber", () => {
-  const points = (user: string) => Effect.flatMap(Db, (db) => db.findUser(user)).pipe(Effect.map(Option.map((row) => row.points)))
-
-  it.scoped("adds exactly one point per interval and none after interruption", () =>
-    Effect.gen(function*() {
-      const db = yield* Db
-      yield* db.ensureUser("dave")
-      const fiber = yield* Effect.fork(updatePoints(yield* makePointsState("dave", "1 hour")))
-      yield* TestClock.adjust("999 millis")
-      expect(yield* points("dave")).toEqual(Option.some(0))
-      yield* TestClock.adjust("1 millis")
-      expect(yield* points("dave")).toEqual(Option.some(1))
-      yield* TestClock.adjust("4 seconds")
-      expect(yield* points("dave")).toEqual(Option.some(5))
-      yield* Fiber.interrupt(fiber)
-      yield* TestClock.adjust("10 seconds")
-      expect(yield* points("dave")).toEqual(Option.some(5))
-    }).pipe(Effect.provide(Layer.mergeAll(Db.layerMemory(), Ticker.layer("1 second")))))
-
-  it.scoped("stamps each point with the clock's time in the configured zone", () =>
-    Effect.gen(function*() {
-      const db = yield* Db
-      yield* db.ensureUser("dave")
-      yield* Effect.fork(updatePoints(yield* makePointsState("dave", "1 hour")))
-      yield* TestClock.adjust("90 seconds")
-      const row = yield* db.findUser("dave")
-      expect(Option.map(row, (r) => [r.points, r.datetime_stamp])).toEqual(Option.some([3, "1970-01-01 08:01:30"]))
-    }).pipe(Effect.provide(Layer.mergeAll(Db.layerMemory(DateTime.zoneMakeOffset(8 * 3600_000)), Ticker.layer("30 seconds")))))
-
-  it.scoped("owes the points of ticks the database refused, and adds them when it is back", () =>
-    Effect.gen(function*() {
-      const down = yield* Ref.make(false)
-      const real = yield* Db
-      // The same store, failing every write while `down` is set: a database outage.
-      const flaky = Db.of({
-        ...real,
-        addPoints: (user, count) =>
-          Effect.flatMap(Ref.get(down), (isDown) =>
-            isDown ? Effect.fail(new DbError({ reason: "Query", cause: new Error("connection lost") })) : real.addPoints(user, count))
-      })
-      yield* real.ensureUser("dave")
-      yield* Effect.fork(Effect.provideService(updatePoints(yield* makePointsState("dave", "1 hour")), Db, flaky))
-      yield* TestClock.adjust("2 seconds")
-      expect(yield* points("dave")).toEqual(Option.some(2))
-      yield* Ref.set(down, true)
-      yield* TestClock.adjust("3 seconds") // ticks 3, 4, 5 fail
-      expect(yield* points("dave")).toEqual(Option.some(2))
-      yield* Ref.set(down, false)
-      yield* TestClock.adjust("1 second") // tick 6 writes 3, 4, 5 and 6
-      expect(yield* points("dave")).toEqual(Option.some(6))
-      yield* TestClock.adjust("1 second")
-      expect(yield* points("dave")).toEqual(Option.some(7))
-    }).pipe(Effect.provide(Layer.mergeAll(Db.layerMemory(), Ticker.layer("1 second")))))
-
-  it.scoped("ensureUser creates a 0-point row once and never resets it", () =>
-    Effect.gen(function*() {
-      const db = yield* Db
-      yield* db.ensureUser("erin")
-      yield* db.addPoints("erin", 1)
-      yield* db.ensureUser("erin")
-      expect(yield* points("erin")).toEqual(Option.some(1))
-      expect((yield* db.listUsers).map((r) => r.user)).toEqual(["erin"])
-    }).pipe(Effect.provide(Db.layerMemory())))
 })

@@ -1,0 +1,310 @@
+import { describe, expect, it } from "@effect/vitest"
+import { DateTime, type Duration, Effect, Fiber, Layer, Option, Ref, TestClock } from "effect"
+import { Db, DbError, type DbShape } from "../../src/layers/Db.js"
+import { Metrics } from "../../src/layers/Metrics.js"
+import { Ticker } from "../../src/layers/Ticker.js"
+import { makePointsState } from "../../src/servers/PointsState.js"
+import { pruneLedger, refreshPoints, updatePoints } from "../../src/servers/PointsUpdates.js"
+
+// Layer-swapped: the in-memory Db (same semantics as SQL: the contract tests run both) and TestClock, so
+// every count is exact. TestClock starts at the epoch: slot n of a 1 s interval starts at n seconds.
+
+const layers = (interval: Duration.DurationInput = "1 second", zone?: DateTime.TimeZone) =>
+  Layer.mergeAll(Db.layerMemory(zone), Ticker.layer(interval), Metrics.layerMemory)
+
+interface StartOptions {
+  readonly pointsPerTick?: number
+  readonly refresh?: Duration.DurationInput
+  readonly maxOwed?: number
+}
+
+/** A server's write side without its socket: state, update fiber and refresh fiber, on the test's scope. */
+const startWriter = (user: string, options: StartOptions = {}) =>
+  Effect.gen(function*() {
+    const pointsPerTick = options.pointsPerTick ?? 1
+    const writes = { pointsPerTick, maxOwed: options.maxOwed ?? 1000 }
+    const state = yield* makePointsState(user, writes)
+    const updates = yield* Effect.forkScoped(updatePoints(state, writes))
+    yield* Effect.forkScoped(refreshPoints(state, { pointsPerTick, interval: options.refresh ?? "1 hour" }))
+    return { state, updates, reply: () => state.reply("REQUEST_LATEST_POINTS") }
+  })
+
+const points = (user: string) => Effect.flatMap(Db, (db) => db.findUser(user)).pipe(Effect.map(Option.map((row) => row.points)))
+const slots = (user: string) =>
+  Effect.flatMap(Db, (db) => db.listHistory({ user, limit: 100_000 })).pipe(Effect.map((rows) => rows.map((r) => r.slot).sort((a, b) => a - b)))
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
+const down = new DbError({ reason: "Query", cause: new Error("connection lost") })
+
+/** The store, with claims failing while `isDown` is set (an outage) or committing and then failing (`lostReply`). */
+const flaky = (real: DbShape, isDown: Ref.Ref<boolean>, lostReply: Ref.Ref<number>) =>
+  Db.of({
+    ...real,
+    findSnapshot: (user) => Effect.flatMap(Ref.get(isDown), (d) => (d ? Effect.fail(down) : real.findSnapshot(user))),
+    claimSlots: (claim) =>
+      Effect.gen(function*() {
+        if (yield* Ref.get(isDown)) return yield* Effect.fail(down)
+        const result = yield* real.claimSlots(claim)
+        // The transaction committed, but its reply never arrived: the caller sees a failure.
+        if ((yield* Ref.getAndUpdate(lostReply, (n) => Math.max(0, n - 1))) > 0) return yield* Effect.fail(down)
+        return result
+      })
+  })
+
+describe("update fiber", () => {
+  it.scoped("adds exactly one point per interval, at the wall clock's boundaries, and none after interruption", () =>
+    Effect.gen(function*() {
+      yield* Effect.flatMap(Db, (db) => db.ensureUser("dave"))
+      const { updates } = yield* startWriter("dave")
+      yield* TestClock.adjust("999 millis")
+      expect(yield* points("dave")).toEqual(Option.some(0))
+      yield* TestClock.adjust("1 millis")
+      expect(yield* points("dave")).toEqual(Option.some(1))
+      yield* TestClock.adjust("4 seconds")
+      expect(yield* points("dave")).toEqual(Option.some(5))
+      expect(yield* slots("dave")).toEqual([1, 2, 3, 4, 5])
+      yield* Fiber.interrupt(updates)
+      yield* TestClock.adjust("10 seconds")
+      expect(yield* points("dave")).toEqual(Option.some(5))
+    }).pipe(Effect.provide(layers())))
+
+  it.scoped("aligns slots to the wall clock, not to its start: slot = floor(epoch / interval)", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(61_500) // 1 min 1.5 s after the epoch; the 30 s boundaries are at 90 s, 120 s…
+      yield* Effect.flatMap(Db, (db) => db.ensureUser("dave"))
+      yield* startWriter("dave")
+      yield* TestClock.adjust("28499 millis")
+      expect(yield* points("dave")).toEqual(Option.some(0))
+      yield* TestClock.adjust("1 millis")
+      expect(yield* slots("dave")).toEqual([3])
+      yield* TestClock.adjust("30 seconds")
+      expect(yield* slots("dave")).toEqual([3, 4])
+    }).pipe(Effect.provide(layers("30 seconds"))))
+
+  it.scoped("stamps each point with the clock's time in the configured zone", () =>
+    Effect.gen(function*() {
+      const db = yield* Db
+      yield* db.ensureUser("dave")
+      yield* startWriter("dave")
+      yield* TestClock.adjust("90 seconds")
+      expect(Option.map(yield* db.findUser("dave"), (r) => [r.points, r.datetime_stamp])).toEqual(Option.some([3, "1970-01-01 08:01:30"]))
+    }).pipe(Effect.provide(layers("30 seconds", DateTime.zoneMakeOffset(8 * 3600_000)))))
+
+  it.scoped("adds POINTS_PER_TICK per interval; the ledger still counts intervals", () =>
+    Effect.gen(function*() {
+      yield* Effect.flatMap(Db, (db) => db.ensureUser("afif"))
+      const { reply } = yield* startWriter("afif", { pointsPerTick: 10 })
+      yield* TestClock.adjust("3 seconds")
+      expect(yield* points("afif")).toEqual(Option.some(30))
+      expect(yield* slots("afif")).toEqual([1, 2, 3])
+      expect(reply()).toBe("User: afif, Points: 30, Last Update: 1970-01-01 00:00:03\n")
+    }).pipe(Effect.provide(layers())))
+
+  it.scoped("owes the slots the database refused, answers exactly meanwhile, and claims exactly those slots when it is back", () =>
+    Effect.gen(function*() {
+      const real = yield* Db
+      const isDown = yield* Ref.make(false)
+      yield* real.ensureUser("dave")
+      const { reply } = yield* Effect.provideService(startWriter("dave", { refresh: "1 second" }), Db, flaky(real, isDown, yield* Ref.make(0)))
+      yield* TestClock.adjust("2 seconds")
+      expect(yield* points("dave")).toEqual(Option.some(2))
+      yield* Ref.set(isDown, true)
+      yield* TestClock.adjust("3 seconds") // slots 3, 4, 5 are owed
+      expect(yield* points("dave")).toEqual(Option.some(2))
+      // The answer counts the owed points, stamped with the last tick's time.
+      expect(reply()).toBe("User: dave, Points: 5, Last Update: 1970-01-01 00:00:05\n")
+      yield* Ref.set(isDown, false)
+      yield* TestClock.adjust("1 second") // slot 6's write claims 3, 4, 5 and 6
+      expect(yield* points("dave")).toEqual(Option.some(6))
+      expect(yield* slots("dave")).toEqual(range(1, 6))
+      expect(reply()).toBe("User: dave, Points: 6, Last Update: 1970-01-01 00:00:06\n")
+    }).pipe(Effect.provide(layers())))
+
+  it.scoped("catches up owed slots through the refresh within REFRESH_INTERVAL, not only at the next tick", () =>
+    Effect.gen(function*() {
+      const real = yield* Db
+      const isDown = yield* Ref.make(false)
+      yield* real.ensureUser("dave")
+      yield* Effect.provideService(startWriter("dave", { refresh: "1 second" }), Db, flaky(real, isDown, yield* Ref.make(0)))
+      yield* TestClock.adjust("30 seconds")
+      yield* Ref.set(isDown, true)
+      yield* TestClock.adjust("60 seconds") // slots 2 and 3 are owed
+      yield* Ref.set(isDown, false)
+      expect(yield* points("dave")).toEqual(Option.some(1))
+      yield* TestClock.adjust("1 second") // the next tick is 29 s away; the refresh claims them now
+      expect(yield* points("dave")).toEqual(Option.some(3))
+      expect(yield* slots("dave")).toEqual([1, 2, 3])
+    }).pipe(Effect.provide(layers("30 seconds"))))
+
+  it.scoped("a write that committed but whose reply was lost is retried without a second count", () =>
+    Effect.gen(function*() {
+      const real = yield* Db
+      const lostReply = yield* Ref.make(0)
+      yield* real.ensureUser("dave")
+      const { reply } = yield* Effect.provideService(startWriter("dave"), Db, flaky(real, yield* Ref.make(false), lostReply))
+      yield* TestClock.adjust("2 seconds")
+      yield* Ref.set(lostReply, 1)
+      yield* TestClock.adjust("1 second") // slot 3 commits, the server sees a failure and owes it
+      expect(yield* points("dave")).toEqual(Option.some(3))
+      expect(reply()).toBe("User: dave, Points: 3, Last Update: 1970-01-01 00:00:03\n")
+      yield* TestClock.adjust("1 second") // slot 4's write retries slot 3: a no-op
+      expect(yield* points("dave")).toEqual(Option.some(4))
+      expect(yield* slots("dave")).toEqual([1, 2, 3, 4])
+      expect(reply()).toBe("User: dave, Points: 4, Last Update: 1970-01-01 00:00:04\n")
+    }).pipe(Effect.provide(layers())))
+
+  it.scoped("three replicas of one user on one store add exactly one point per interval in total", () =>
+    Effect.gen(function*() {
+      yield* Effect.flatMap(Db, (db) => db.ensureUser("dave"))
+      const replicas = yield* Effect.all([1, 2, 3].map(() => startWriter("dave", { refresh: "1 second" })))
+      yield* TestClock.adjust("20 seconds")
+      expect(yield* points("dave")).toEqual(Option.some(20))
+      expect(yield* slots("dave")).toEqual(range(1, 20))
+      // Each replica answers the total (the claimer at once, the others from their last claim's read-back).
+      yield* TestClock.adjust("500 millis")
+      for (const replica of replicas) expect(replica.reply()).toMatch(/^User: dave, Points: 20, /)
+    }).pipe(Effect.provide(layers())))
+
+  it.scoped("a write that hangs longer than an interval: the slots in the gap are claimed with the next one", () =>
+    Effect.gen(function*() {
+      const real = yield* Db
+      const slow = yield* Ref.make(false)
+      yield* real.ensureUser("dave")
+      const sluggish = Db.of({
+        ...real,
+        claimSlots: (claim) =>
+          Effect.flatMap(Ref.getAndSet(slow, false), (s) => (s ? Effect.zipRight(Effect.sleep("2500 millis"), real.claimSlots(claim)) : real.claimSlots(claim)))
+      })
+      yield* Effect.provideService(startWriter("dave"), Db, sluggish)
+      yield* TestClock.adjust("1 second")
+      yield* Ref.set(slow, true)
+      yield* TestClock.adjust("1 second") // slot 2's write takes until 4.5 s: slots 3 and 4 pass unseen
+      yield* TestClock.adjust("4 seconds") // at 5 s the fiber claims 3, 4 and 5; then 6
+      expect(yield* slots("dave")).toEqual(range(1, 6))
+      expect(yield* points("dave")).toEqual(Option.some(6))
+    }).pipe(Effect.provide(layers())))
+
+  it.scoped("owes at most maxOwed slots (the newest) through a long outage", () =>
+    Effect.gen(function*() {
+      const real = yield* Db
+      const isDown = yield* Ref.make(false)
+      yield* real.ensureUser("dave")
+      const { state } = yield* Effect.provideService(startWriter("dave", { maxOwed: 5 }), Db, flaky(real, isDown, yield* Ref.make(0)))
+      yield* Ref.set(isDown, true)
+      yield* TestClock.adjust("8 seconds")
+      expect((yield* state.get).owed).toEqual(range(4, 8))
+      yield* Ref.set(isDown, false)
+      yield* TestClock.adjust("1 second")
+      expect(yield* slots("dave")).toEqual(range(5, 9))
+    }).pipe(Effect.provide(layers())))
+})
+
+describe("pause", () => {
+  it.scoped("a paused user's ticks are skipped and not owed; its servers keep answering; resume adds again", () =>
+    Effect.gen(function*() {
+      const db = yield* Db
+      yield* db.ensureUser("dave")
+      const { reply, state } = yield* startWriter("dave", { refresh: "1 second" })
+      yield* TestClock.adjust("2 seconds")
+      yield* db.setPaused("dave", true)
+      yield* TestClock.adjust("1 second")
+      expect((yield* state.get).paused).toBe(true)
+      yield* TestClock.adjust("5 seconds")
+      expect(yield* points("dave")).toEqual(Option.some(2))
+      expect(reply()).toBe("User: dave, Points: 2, Last Update: 1970-01-01 00:00:02\n")
+      yield* db.setPaused("dave", false)
+      yield* TestClock.adjust("2 seconds")
+      expect(yield* points("dave")).toEqual(Option.some(4))
+      expect(yield* slots("dave")).toEqual([1, 2, 9, 10])
+    }).pipe(Effect.provide(layers())))
+
+  it.scoped("a tick during an outage is not owed while the user is known to be paused", () =>
+    Effect.gen(function*() {
+      const real = yield* Db
+      const isDown = yield* Ref.make(false)
+      yield* real.ensureUser("dave")
+      yield* real.setPaused("dave", true)
+      const { reply, state } = yield* Effect.provideService(startWriter("dave"), Db, flaky(real, isDown, yield* Ref.make(0)))
+      yield* Ref.set(isDown, true)
+      yield* TestClock.adjust("3 seconds")
+      expect((yield* state.get).owed).toEqual([])
+      expect(reply()).toBe("User: dave, Points: 0, Last Update: 1970-01-01 00:00:00\n")
+    }).pipe(Effect.provide(layers())))
+})
+
+describe("freshness", () => {
+  it.scoped("own writes are visible to the very next request, without a refresh", () =>
+    Effect.gen(function*() {
+      yield* Effect.flatMap(Db, (db) => db.ensureUser("dave"))
+      const { reply } = yield* startWriter("dave", { refresh: "1 hour" })
+      yield* TestClock.adjust("1 second")
+      expect(reply()).toBe("User: dave, Points: 1, Last Update: 1970-01-01 00:00:01\n")
+    }).pipe(Effect.provide(layers())))
+
+  it.scoped("others' writes (an admin's edit, a reset) are answered within REFRESH_INTERVAL", () =>
+    Effect.gen(function*() {
+      const db = yield* Db
+      yield* db.ensureUser("dave")
+      const { reply } = yield* startWriter("dave", { refresh: "1 second" })
+      yield* TestClock.adjust("100 millis")
+      yield* db.addPoints("dave", 41)
+      expect(reply()).toMatch(/Points: 0,/) // not yet: the server answers from memory
+      yield* TestClock.adjust("900 millis")
+      expect(reply()).toBe("User: dave, Points: 41, Last Update: 1970-01-01 00:00:00\n")
+      yield* TestClock.adjust("59 seconds") // slot 1 (at 60 s): its own write, visible at once
+      expect(reply()).toBe("User: dave, Points: 42, Last Update: 1970-01-01 00:01:00\n")
+      yield* TestClock.adjust("100 millis")
+      yield* db.resetPoints("dave")
+      yield* TestClock.adjust("900 millis")
+      expect(reply()).toBe("User: dave, Points: 0, Last Update: 1970-01-01 00:01:00\n")
+    }).pipe(Effect.provide(layers("1 minute"))))
+
+  it.scoped("the database load is bounded by time, not by requests: a million replies, the same queries", () =>
+    Effect.gen(function*() {
+      const db = yield* Db
+      yield* db.ensureUser("dave")
+      const { reply } = yield* startWriter("dave", { refresh: "1 second" })
+      const queriesIn = (requests: number) =>
+        Effect.gen(function*() {
+          const before = yield* db.queries
+          for (let second = 0; second < 10; second++) {
+            for (let i = 0; i < requests / 10; i++) reply()
+            yield* TestClock.adjust("1 second")
+          }
+          return (yield* db.queries) - before
+        })
+      const idle = yield* queriesIn(0)
+      const loaded = yield* queriesIn(1_000_000)
+      // 10 refreshes and 10 claims per 10 s, whatever the request rate.
+      expect(idle).toBe(20)
+      expect(loaded).toBe(idle)
+    }).pipe(Effect.provide(layers())))
+})
+
+describe("pruning", () => {
+  it.scoped("deletes ledger rows older than HISTORY_RETENTION, a bounded batch per minute", () =>
+    Effect.gen(function*() {
+      const db = yield* Db
+      yield* db.ensureUser("dave")
+      yield* startWriter("dave")
+      yield* Effect.forkScoped(pruneLedger({ retention: "10 minutes", limit: 1_000 }))
+      yield* TestClock.adjust("30 minutes")
+      const kept = yield* slots("dave")
+      // Pruned at minute 30: rows recorded before minute 20 are gone (slot n is recorded at 10 n seconds).
+      expect(kept[0]).toBe(120)
+      expect(kept.at(-1)).toBe(180)
+      expect(yield* points("dave")).toEqual(Option.some(180))
+    }).pipe(Effect.provide(layers("10 seconds"))))
+
+  it.scoped("at most `limit` rows per pass", () =>
+    Effect.gen(function*() {
+      const db = yield* Db
+      yield* db.ensureUser("dave")
+      yield* db.claimSlots({ user: "dave", slots: range(1, 50), pointsPerTick: 1 })
+      yield* TestClock.adjust("1 hour")
+      yield* Effect.forkScoped(pruneLedger({ retention: "1 minute", limit: 20 }))
+      yield* TestClock.adjust("1 minute")
+      expect((yield* slots("dave")).length).toBe(30)
+      yield* TestClock.adjust("2 minutes")
+      expect(yield* slots("dave")).toEqual([])
+    }).pipe(Effect.provide(layers())))
+})
