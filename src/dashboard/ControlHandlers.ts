@@ -1,5 +1,5 @@
 import { HttpApiBuilder, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, Schedule } from "effect"
 import { createHash, timingSafeEqual } from "node:crypto"
 import { Db, type DbError } from "../layers/Db.js"
 import { DashboardApi } from "../schema/DashboardApi.js"
@@ -22,6 +22,13 @@ const authorize = (adminToken: Redacted.Redacted<string>, request: HttpServerReq
     ? Effect.void
     : Effect.fail(new ControlUnauthorized({ error: "missing or wrong token: send Authorization: Bearer <ADMIN_TOKEN>" }))
 }
+
+/**
+ * A control write, retried twice on a database error: a write can meet a server's tick transaction on the
+ * same rows (MariaDB may pick it as a deadlock victim), and an admin's click should not fail for that.
+ */
+const write = <A>(what: string, effect: Effect.Effect<A, DbError>) =>
+  effect.pipe(Effect.retry({ times: 2, schedule: Schedule.spaced("50 millis") }), Effect.catchTag("DbError", failed(what)))
 
 const failed = (what: string) => (error: DbError) => {
   const answer = new ControlFailed({ error: `${what} failed: ${error.message}` })
@@ -66,8 +73,8 @@ export const ControlHandlers = (adminToken: Redacted.Redacted<string>) =>
           Effect.gen(function*() {
             yield* authorize(adminToken, request)
             yield* existing(path.username)
-            const paused = yield* db.isPaused(path.username).pipe(Effect.catchTag("DbError", failed("reading the pause")))
-            yield* db.setPaused(path.username, !paused).pipe(Effect.catchTag("DbError", failed("setting the pause")))
+            const paused = yield* write("reading the pause", db.isPaused(path.username))
+            yield* write("setting the pause", db.setPaused(path.username, !paused))
             yield* Effect.logInfo(paused ? "user resumed" : "user paused").pipe(Effect.annotateLogs({ user: path.username }))
             yield* watcher.refreshNow
             return { success: true as const, username: path.username, status: paused ? "active" as const : "paused" as const }
@@ -76,7 +83,7 @@ export const ControlHandlers = (adminToken: Redacted.Redacted<string>) =>
           Effect.gen(function*() {
             yield* authorize(adminToken, request)
             yield* existing(path.username)
-            yield* db.resetPoints(path.username).pipe(Effect.catchTag("DbError", failed("resetting the points")))
+            yield* write("resetting the points", db.resetPoints(path.username))
             yield* Effect.logInfo("user reset").pipe(Effect.annotateLogs({ user: path.username }))
             yield* watcher.refreshNow
             return { success: true as const, username: path.username, message: `points of ${path.username} reset to 0` }

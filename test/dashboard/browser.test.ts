@@ -57,8 +57,9 @@ describe.skipIf(!requireTool(CHROMIUM, "chromium"))("dashboard in headless Chrom
     // Both charts drew something: their canvases have non-blank pixels.
     for (const id of ["lineChart", "doughnutChart"]) {
       await expect.poll(() => page.evaluate((canvasId) => {
-        const canvas = document.getElementById(canvasId) as HTMLCanvasElement
-        const pixels = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data
+        // Runs in the page (the test's tsconfig has no DOM types).
+        const canvas = (globalThis as any).document.getElementById(canvasId)
+        const pixels: Uint8ClampedArray = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data
         let painted = 0
         for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) painted++
         return painted
@@ -66,10 +67,10 @@ describe.skipIf(!requireTool(CHROMIUM, "chromium"))("dashboard in headless Chrom
     }
     // Live: a tick shows up by itself (SSE), and the chart object is the same one, updated in place.
     await expect.poll(() => page.locator("#liveState").getAttribute("data-state"), { timeout: 20_000 }).toBe("live")
-    const chartBefore = await page.evaluate(() => (window as any).Chart.getChart("lineChart").id)
+    const chartBefore = await page.evaluate(() => (globalThis as any).Chart.getChart("lineChart").id)
     const start = await pointsOf(page, users[0]!)
     await expect.poll(() => pointsOf(page, users[0]!), { timeout: 20_000 }).toBeGreaterThan(start)
-    expect(await page.evaluate(() => (window as any).Chart.getChart("lineChart").id)).toBe(chartBefore)
+    expect(await page.evaluate(() => (globalThis as any).Chart.getChart("lineChart").id)).toBe(chartBefore)
     expect(Number(await page.locator("#totalPoints").innerText())).toBeGreaterThan(0)
     await expect.poll(() => page.locator("#serverList li.up").count(), { timeout: 20_000 }).toBe(3)
     await page.waitForTimeout(1_500) // a few more points on the line chart for the screenshot
@@ -83,7 +84,10 @@ describe.skipIf(!requireTool(CHROMIUM, "chromium"))("dashboard in headless Chrom
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true })
     await page.goto(dashboard.url)
     await expect.poll(() => page.locator("#usersTableBody tr").count(), { timeout: 20_000 }).toBe(3)
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+    const overflow = await page.evaluate(() => {
+      const root = (globalThis as any).document.documentElement
+      return root.scrollWidth - root.clientWidth
+    })
     expect(overflow).toBeLessThanOrEqual(0)
     await page.screenshot({ path: Path.join(SHOTS, "phone.png"), fullPage: true })
     await page.close()
@@ -108,7 +112,7 @@ describe.skipIf(!requireTool(CHROMIUM, "chromium"))("dashboard in headless Chrom
     page.on("pageerror", (error) => errors.push(error.message))
     await page.goto(`${dashboard.url}/seed001`)
     await expect.poll(() => page.locator("#usersTableBody tr").count(), { timeout: 20_000 }).toBe(3)
-    const api = await (await fetch(`${dashboard.url}/api/stats`)).json()
+    const api = (await (await fetch(`${dashboard.url}/api/stats`)).json()) as { data: { max_points: number } }
     expect(Number(await page.locator("#totalPoints").innerText())).toBeGreaterThan(0)
     expect(await page.locator("#avgPoints").innerText()).toMatch(/^\d+\.\d$/)
     expect(Number(await page.locator("#maxPoints").innerText())).toBeLessThanOrEqual(api.data.max_points)

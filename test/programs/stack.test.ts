@@ -36,7 +36,8 @@ describe("stack", () => {
       ECHO_HOST: "127.0.0.1",
       ECHO_TCP_PORT: String(echoPort),
       ECHO_UDP_PORT: String(echoPort),
-      MESSAGE_PORT: String(messagePort)
+      MESSAGE_PORT: String(messagePort),
+      HTTP_PORT: "0"
     })
     running.push(stack)
     // Each client sees its own server's points grow, in its own dialect.
@@ -62,13 +63,14 @@ describe("stack", () => {
       DB_FILE: Path.join(tmp, "solo.db"),
       STACK_ECHO: "false",
       STACK_MESSAGES: "false",
+      STACK_DASHBOARD: "false",
       POLL_INTERVAL: "0.2"
     })
     running.push(stack)
     await stack.waitFor(/message="User: carol, Points: 0/)
     stack.kill("SIGTERM")
     expect(await stack.exited).toBe(0)
-    expect(stack.stderr()).not.toMatch(/echo server listening|message server listening/)
+    expect(stack.stderr()).not.toMatch(/echo server listening|message server listening|dashboard at/)
   })
 
   it("stops with one line naming the roster when it is not valid", async () => {
