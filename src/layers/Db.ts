@@ -10,7 +10,7 @@ import type { PointTick, Slot } from "../schema/PointTick.js"
 import type { ScoreRow } from "../schema/ScoreRow.js"
 import type { Timestamp } from "../schema/Timestamp.js"
 import { makeMemory } from "./db/MemoryStore.js"
-import { makeSql } from "./db/SqlStore.js"
+import { awaitSchema, makeSql } from "./db/SqlStore.js"
 import { DbError, describeCause } from "./DbError.js"
 
 export { DbError } from "./DbError.js"
@@ -110,7 +110,8 @@ export class Db extends Context.Tag("scoreline/Db")<Db, DbShape>() {
     const migrated = options.migrate
       ? Layer.provideMerge(migrator.pipe(Layer.provide(NodeContext.layer)), client)
       : client
-    return Layer.effect(Db, Effect.map(makeSql(options.timeZone), Db.of)).pipe(Layer.provide(migrated))
+    const store = options.migrate ? Effect.zipRight(awaitSchema, makeSql(options.timeZone)) : makeSql(options.timeZone)
+    return Layer.effect(Db, Effect.map(store, Db.of)).pipe(Layer.provide(migrated))
   }
 
   /** An in-memory store for tests. */

@@ -1,5 +1,6 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
-import { Array as Arr, type DateTime, Effect, Option, Schema } from "effect"
+import { SqlError } from "@effect/sql/SqlError"
+import { Array as Arr, type DateTime, Effect, Option, Schedule, Schema } from "effect"
 import { PausedFlag, PointTick } from "../../schema/PointTick.js"
 import { byUser, ScoreRow, UserName } from "../../schema/ScoreRow.js"
 import { Timestamp } from "../../schema/Timestamp.js"
@@ -21,6 +22,16 @@ const changedRows = (raw: unknown): number => {
 
 /** A LIMIT as literal text: MySQL refuses a prepared `LIMIT ?` bound as a double (mysql2 sends numbers so). */
 const limitOf = (limit: number) => Math.max(0, Math.floor(limit))
+
+/**
+ * Waits (up to 10 s) until every table exists. Two replicas started at the same instant migrate at once: the
+ * Migrator lets the loser go on at once ("locked") while the winner may still be creating the tables.
+ */
+export const awaitSchema = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  sql`SELECT 1 FROM scores, point_ticks, user_control WHERE 1 = 0`.pipe(
+    Effect.retry(Schedule.spaced("100 millis").pipe(Schedule.intersect(Schedule.recurs(100)))),
+    Effect.asVoid
+  ))
 
 /** The same statements serve MySQL, MariaDB and SQLite; only "insert unless present" and DELETE … LIMIT differ. */
 export const makeSql = (zone: DateTime.TimeZone = UTC) =>
@@ -96,7 +107,13 @@ export const makeSql = (zone: DateTime.TimeZone = UTC) =>
         yield* add(1)
         const snapshot = yield* findSnapshot(user)
         return { claimed, snapshot: Option.map(snapshot, toSnapshot) }
-      }).pipe(sql.withTransaction, asQueryError)
+      }).pipe(
+        sql.withTransaction,
+        // withTransaction turns a failed COMMIT or ROLLBACK into a defect; a COMMIT whose connection dropped
+        // is the ambiguous case (it may have committed), which the ledger makes safe to retry: a DbError.
+        Effect.catchSomeDefect((defect) => defect instanceof SqlError ? Option.some(Effect.fail(defect)) : Option.none()),
+        asQueryError
+      )
 
     const pruneHistory: DbShape["pruneHistory"] = ({ limit, olderThan }) =>
       Effect.flatMap(timestampAgo(zone, olderThan), (before) =>
