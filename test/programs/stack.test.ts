@@ -91,6 +91,8 @@ describe("stack", () => {
     expect(await layout("seed000")).toEqual(["ikhwan@tcp/5001", "fadhil@udp/5002", "jerry@tcp/5003", "khalid@udp/5004"])
     expect(await layout("seed001")).toEqual(["Afif@tcp/5001", "Syahmi@tcp/5002", "Irfan@tcp/5003", "Hairiel@tcp/6001", "Faiz@tcp/6002"])
     expect((await load("seed001")).servers.every((s) => s.dialect === "get_data")).toBe(true)
+    // Seed 001's servers add 10 points per interval.
+    expect((await load("seed001")).servers.map((s) => s.pointsPerTick)).toEqual([10, 10, 10, 10, 10])
     expect(await layout("seed002")).toEqual([
       "c_user-azmeer@tcp/5001", "python_user-azmeer@tcp/5002", "c_user-akmal@tcp/5003",
       "python_user-akmal@tcp/5004", "c_user-hasif@tcp/5005", "python_user-hasif@tcp/5006"

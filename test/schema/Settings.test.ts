@@ -5,6 +5,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { DbSettings } from "../../src/schema/DbSettings.js"
 import { config, Port, Seconds } from "../../src/cli/Setting.js"
+import { Retention } from "../../src/schema/PointsSettings.js"
 
 const withEnv = (env: Record<string, string>) => Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
 
@@ -49,5 +50,22 @@ describe("settings", () => {
       expect(Either.isLeft(yield* read(Seconds, "0"))).toBe(true)
       const missing = yield* read(Port)
       expect(Either.isLeft(missing) && String(missing.left)).toMatch(/SERVER_PORT: "?is required but not set/)
+    }))
+})
+
+describe("HISTORY_RETENTION", () => {
+  const decode = Schema.decodeEither(Retention)
+  it("takes a number with a unit (s, m, h, d) or bare seconds", () => {
+    expect(Either.map(decode("7d"), Duration.toMillis)).toEqual(Either.right(7 * 86_400_000))
+    expect(Either.map(decode("12h"), Duration.toMillis)).toEqual(Either.right(12 * 3_600_000))
+    expect(Either.map(decode("30m"), Duration.toMillis)).toEqual(Either.right(1_800_000))
+    expect(Either.map(decode("3600"), Duration.toMillis)).toEqual(Either.right(3_600_000))
+  })
+  it.effect("refuses nonsense and zero, naming the setting", () =>
+    Effect.gen(function*() {
+      for (const bad of ["soon", "0", "-1d", "7 weeks"]) {
+        const result = yield* Effect.either(config({ env: "HISTORY_RETENTION", schema: Retention, default: "7d" }).pipe(withEnv({ HISTORY_RETENTION: bad })))
+        expect(Either.isLeft(result) && String(result.left)).toMatch(/HISTORY_RETENTION.*expected a duration above 0/)
+      }
     }))
 })
