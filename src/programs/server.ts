@@ -9,18 +9,19 @@ import { DB_SETTINGS_HELP } from "../schema/DbSettings.js"
 import { metricsOptions } from "../schema/MetricsSettings.js"
 import { Ticker } from "../layers/Ticker.js"
 import { Transport } from "../layers/Transport.js"
-import { serverOptions } from "../schema/PointsSettings.js"
+import { serverOptions, serverTls } from "../schema/PointsSettings.js"
 
 // One points server: owns SERVER_USER's row, adds a point every UPDATE_INTERVAL, answers on TCP or UDP;
-// with METRICS_PORT, also its own Prometheus /metrics.
+// with METRICS_PORT, also its own Prometheus /metrics. A half-given TLS identity is refused before anything starts.
 const server = Command.make("server", { ...serverOptions, ...metricsOptions }, (settings) =>
-  Effect.gen(function*() {
-    if (Option.isSome(settings.metricsPort)) yield* bindMetricsServer({ host: settings.host, port: settings.metricsPort.value })
-    return yield* servePoints(settings)
-  }).pipe(
-    Effect.scoped,
-    // The database (and its migrations) is ready before the socket opens: see bindPointsServer.
-    Effect.provide(Layer.mergeAll(Db.layerConfig, Ticker.layer(settings.interval), Transport.layer, Metrics.layer))
-  ))
+  Effect.flatMap(serverTls(settings), (tls) =>
+    Effect.gen(function*() {
+      if (Option.isSome(settings.metricsPort)) yield* bindMetricsServer({ host: settings.host, port: settings.metricsPort.value })
+      return yield* servePoints({ ...settings, tls })
+    }).pipe(
+      Effect.scoped,
+      // The database (and its migrations) is ready before the socket opens: see bindPointsServer.
+      Effect.provide(Layer.mergeAll(Db.layerConfig, Ticker.layer(settings.interval), Transport.layer, Metrics.layer))
+    )))
 
 runProgram("server", server, "A points server for one user (seeds 000-002), on TCP or UDP. " + DB_SETTINGS_HELP)

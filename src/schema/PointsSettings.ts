@@ -1,8 +1,10 @@
-import { Duration, ParseResult, Schema } from "effect"
+import { ConfigError, Duration, Effect, Option, ParseResult, Schema } from "effect"
+import * as Fs from "node:fs"
 import { Dialect } from "./PointsProtocol.js"
 import { UserName } from "./ScoreRow.js"
 import { TransportKind } from "./TransportKind.js"
-import { NonEmptyText, oneOf, option, Port, PositiveInt, Seconds } from "../cli/Setting.js"
+import { Flag, NonEmptyText, oneOf, option, Port, PositiveInt, Seconds } from "../cli/Setting.js"
+import { STREAM_DEFAULTS } from "../layers/transport/Types.js"
 
 /** `TRANSPORT`, case-insensitive. */
 const Transport = oneOf(...TransportKind.literals)
@@ -31,6 +33,20 @@ export const Retention = Schema.transformOrFail(Schema.String, Schema.DurationFr
   encode: (duration) => ParseResult.succeed(`${Duration.toSeconds(duration)}`)
 })
 
+/** A file named by a setting, read at start-up (a certificate, a key); empty means none. */
+const OptionalFile = Schema.transformOrFail(Schema.String, Schema.OptionFromSelf(Schema.String), {
+  strict: true,
+  decode: (path, _, ast) => {
+    if (path === "") return ParseResult.succeed(Option.none())
+    try {
+      return ParseResult.succeed(Option.some(Fs.readFileSync(path, "utf8")))
+    } catch (error) {
+      return ParseResult.fail(new ParseResult.Type(ast, path, `cannot read the file (${(error as { code?: string }).code ?? String(error)})`))
+    }
+  },
+  encode: () => ParseResult.fail(new ParseResult.Forbidden(Schema.String.ast, undefined, "a file's contents are not a setting"))
+})
+
 /** Settings every points server has, in `server` and `stack` alike. */
 export const sharedServerOptions = {
   host: option({ flag: "host", env: "SERVER_HOST", schema: NonEmptyText, default: "0.0.0.0", description: "address to listen on" }),
@@ -38,8 +54,21 @@ export const sharedServerOptions = {
   idleTimeout: option({ flag: "idle-timeout", env: "IDLE_TIMEOUT", schema: Seconds, default: "60", description: "seconds a silent TCP connection is kept open" }),
   refreshInterval: option({ flag: "refresh-interval", env: "REFRESH_INTERVAL", schema: Seconds, default: "1", description: "seconds between reads of the row back from the database: others' writes are answered within this" }),
   pointsPerTick: option({ flag: "points-per-tick", env: "POINTS_PER_TICK", schema: PositiveInt, default: "1", description: "points added per interval (a roster entry's pointsPerTick wins in a stack)" }),
-  historyRetention: option({ flag: "history-retention", env: "HISTORY_RETENTION", schema: Retention, default: "7d", description: "how long the ledger keeps each interval's row (7d, 12h, 30m, or seconds)" })
+  historyRetention: option({ flag: "history-retention", env: "HISTORY_RETENTION", schema: Retention, default: "7d", description: "how long the ledger keeps each interval's row (7d, 12h, 30m, or seconds)" }),
+  maxConnections: option({ flag: "max-connections", env: "MAX_CONNECTIONS", schema: PositiveInt, default: String(STREAM_DEFAULTS.maxConnections), description: "TCP connections served at once; one more gets an ERROR line and is closed" }),
+  requestTimeout: option({ flag: "request-timeout", env: "REQUEST_TIMEOUT", schema: Seconds, default: String(STREAM_DEFAULTS.requestTimeoutSeconds), description: "seconds a TCP request may take from its first byte to its last (slow clients are cut)" }),
+  shutdownTimeout: option({ flag: "shutdown-timeout", env: "SHUTDOWN_TIMEOUT", schema: Seconds, default: String(STREAM_DEFAULTS.shutdownTimeoutSeconds), description: "seconds a stopping server gives requests under way before it closes what is left" }),
+  tlsCert: option({ flag: "tls-cert", env: "TLS_CERT_FILE", schema: OptionalFile, default: "", description: "PEM certificate (chain) file: with TLS_KEY_FILE, TCP speaks TLS" }),
+  tlsKey: option({ flag: "tls-key", env: "TLS_KEY_FILE", schema: OptionalFile, default: "", description: "PEM private key file of TLS_CERT_FILE" })
 }
+
+/** The server's TLS identity, if both files are given; one without the other is a bad configuration. */
+export const serverTls = (settings: { readonly tlsCert: Option.Option<string>; readonly tlsKey: Option.Option<string> }) =>
+  Option.isSome(settings.tlsCert) && Option.isSome(settings.tlsKey)
+    ? Effect.succeed({ cert: settings.tlsCert.value, key: settings.tlsKey.value })
+    : Option.isNone(settings.tlsCert) && Option.isNone(settings.tlsKey)
+    ? Effect.succeed(undefined)
+    : Effect.fail(ConfigError.InvalidData([Option.isSome(settings.tlsCert) ? "TLS_KEY_FILE" : "TLS_CERT_FILE"], "TLS_CERT_FILE and TLS_KEY_FILE are set together or not at all"))
 
 export const serverOptions = {
   user: option({ flag: "user", env: "SERVER_USER", schema: UserName, description: "the user whose row this server owns" }),
@@ -62,6 +91,8 @@ export const clientOptions = {
   transport: option({ flag: "transport", env: "TRANSPORT", schema: Transport, default: "tcp", description: "tcp or udp" }),
   dialect: option({ flag: "dialect", env: "CLIENT_DIALECT", schema: oneOf(...Dialect.literals), default: "REQUEST_LATEST_POINTS", description: "REQUEST_LATEST_POINTS (seed 002) or get_data (seed 001)" }),
   interval: option({ flag: "interval", env: "POLL_INTERVAL", schema: PollSeconds, default: "0", description: "seconds between polls; 0 asks once and exits" }),
+  tls: option({ flag: "tls", env: "TLS", schema: Flag, default: "false", description: "speak TLS to the server (TCP), verifying its certificate and name" }),
+  tlsCa: option({ flag: "tls-ca", env: "TLS_CA_FILE", schema: OptionalFile, default: "", description: "PEM file of the CA to trust instead of the system's (a private CA)" }),
   ...retryOptions
 }
 

@@ -1,81 +1,129 @@
-import { type Duration, Effect, Either, Option } from "effect"
+import { Either } from "effect"
 import { concatBytes } from "../schema/Bytes.js"
-import { flushFrames, type Framed, MAX_REQUEST_BYTES, takeFrames } from "../schema/Framing.js"
-import { decodeRequest, type Dialect, encodeRefusal, refusal } from "../schema/PointsProtocol.js"
-import type { Connection, Datagram } from "../layers/Transport.js"
+import { flushFrames, type Frame, MAX_REQUEST_BYTES, takeFrames } from "../schema/Framing.js"
+import { type Dialect, encodeRefusal, refusal } from "../schema/PointsProtocol.js"
+import { parseRequest } from "../schema/PointsRequestBytes.js"
+import type { StreamSession } from "../layers/Transport.js"
 
 /** The answer to a points request in a dialect, from the server's state (`PointsState.reply`). */
 export type Reply = (dialect: Dialect) => string
 
-const isWholeRequest = (bytes: Uint8Array) => Either.isRight(decodeRequest(bytes))
+/** How a request ended, as the requests{outcome} counter sees it. */
+export type Outcome = "ok" | "refused" | "error"
+/** Counts one answered request (synchronously, in the hot path); `since` is `performance.now()` at its arrival. */
+export type Record = (outcome: Outcome, since: number) => void
+
+const isWholeRequest = (bytes: Uint8Array) => Either.isRight(parseRequest(bytes))
 const TOO_LONG = `request longer than ${MAX_REQUEST_BYTES} bytes`
+const TIMED_OUT = "request not complete in time"
+const EMPTY = new Uint8Array()
+/** A reply that says the server could not answer (no row): counted as an error, not ok. */
+const outcomeOf = (text: string): Outcome => (text.startsWith("ERROR") ? "error" : "ok")
 
 /**
- * One TCP connection. Requests are answered in order; a seed 002 request is one-shot (reply, then close)
- * unless it or an earlier one said KEEP-ALIVE; `get_data` makes the connection persistent, as seed 001's
- * clients expect. A bad request gets an error reply and the connection lives on, except an over-long one.
+ * One TCP connection's protocol, as a synchronous state machine the transport feeds (`StreamSession`).
+ * Requests are answered in order; a seed 002 request is one-shot (reply, then close) unless it or an earlier
+ * one said KEEP-ALIVE; `get_data` makes the connection persistent, as seed 001's clients expect. A bad request
+ * gets an error reply and the connection lives on, except an over-long one.
  */
-export const handleConnection = (reply: Reply, idleTimeout: Duration.DurationInput) => (connection: Connection) =>
-  Effect.gen(function*() {
-    let buffer: Uint8Array = new Uint8Array()
-    let dialect: Dialect = "REQUEST_LATEST_POINTS"
-    let persistent = false
-    let awaitingTerminator = false
-    while (true) {
-      const chunk = yield* Effect.timeoutOption(connection.read, idleTimeout)
-      if (Option.isNone(chunk)) {
-        yield* Effect.logDebug("closing idle connection")
-        return yield* connection.end
-      }
-      const atEof = Option.isNone(chunk.value)
-      const framed: Framed = atEof
-        ? { frames: flushFrames(buffer), rest: new Uint8Array(), awaitingTerminator: false }
-        : takeFrames(concatBytes([buffer, chunk.value.value]), isWholeRequest, awaitingTerminator)
-      buffer = framed.rest
-      awaitingTerminator = framed.awaitingTerminator
-      for (const frame of framed.frames) {
-        if (frame._tag === "TooLong") {
-          yield* connection.write(encodeRefusal(dialect, TOO_LONG))
-          return yield* connection.end
-        }
-        const request = decodeRequest(frame.bytes)
-        if (Either.isLeft(request)) {
-          yield* Effect.logDebug("refused request").pipe(Effect.annotateLogs({ reason: refusal(request.left) }))
-          yield* connection.write(encodeRefusal(dialect, refusal(request.left)))
-          continue
-        }
-        switch (request.right._tag) {
-          case "Quit":
-            return yield* connection.end
-          case "GetData":
-            dialect = "get_data"
-            persistent = true
-            yield* connection.write(reply(dialect))
-            break
-          case "LatestPoints":
-            dialect = "REQUEST_LATEST_POINTS"
-            yield* connection.write(reply(dialect))
-            if (!persistent && !request.right.keepAlive) return yield* connection.end
-            persistent = true
-        }
-      }
-      if (atEof) return yield* connection.end
-    }
-  }).pipe(Effect.annotateLogs("remote", connection.remote))
+class PointsSession implements StreamSession {
+  ended = false
+  private buffer: Uint8Array = EMPTY
+  private dialect: Dialect = "REQUEST_LATEST_POINTS"
+  private persistent = false
+  private awaitingTerminator = false
 
-/** One UDP request: each datagram is a whole request and gets one datagram back. */
-export const handleDatagram = (reply: Reply) => (datagram: Datagram) =>
-  Effect.gen(function*() {
-    if (datagram.data.length > MAX_REQUEST_BYTES) return yield* datagram.reply(encodeRefusal("REQUEST_LATEST_POINTS", TOO_LONG))
-    const request = decodeRequest(datagram.data)
-    if (Either.isLeft(request)) return yield* datagram.reply(encodeRefusal("REQUEST_LATEST_POINTS", refusal(request.left)))
-    switch (request.right._tag) {
-      case "Quit":
-        return // nothing to close on a connectionless transport
-      case "GetData":
-        return yield* datagram.reply(reply("get_data"))
-      case "LatestPoints":
-        return yield* datagram.reply(reply("REQUEST_LATEST_POINTS"))
-    }
-  }).pipe(Effect.annotateLogs("remote", datagram.remote))
+  constructor(private readonly reply: Reply, private readonly record: Record) {}
 
+  get midRequest() {
+    return this.buffer.length > 0
+  }
+
+  receive(chunk: Uint8Array): string {
+    if (this.ended) return ""
+    const framed = takeFrames(this.buffer.length === 0 ? chunk : concatBytes([this.buffer, chunk]), isWholeRequest, this.awaitingTerminator)
+    // A partial request is copied (at most 1 KiB), so the connection never pins a whole chunk in memory.
+    this.buffer = framed.rest.length === 0 ? EMPTY : Uint8Array.from(framed.rest)
+    this.awaitingTerminator = framed.awaitingTerminator
+    return this.answer(framed.frames, performance.now())
+  }
+
+  finish(): string {
+    if (this.ended) return ""
+    const frames = flushFrames(this.buffer)
+    this.buffer = EMPTY
+    const out = this.answer(frames, performance.now())
+    this.ended = true
+    return out
+  }
+
+  timedOut(): string {
+    this.ended = true
+    this.buffer = EMPTY
+    this.record("refused", performance.now())
+    return encodeRefusal(this.dialect, TIMED_OUT)
+  }
+
+  private answer(frames: ReadonlyArray<Frame>, since: number): string {
+    let out = ""
+    for (const frame of frames) {
+      if (frame._tag === "TooLong") {
+        this.record("refused", since)
+        this.ended = true
+        return out + encodeRefusal(this.dialect, TOO_LONG)
+      }
+      const request = parseRequest(frame.bytes)
+      if (Either.isLeft(request)) {
+        this.record("refused", since)
+        out += encodeRefusal(this.dialect, refusal(request.left))
+        continue
+      }
+      switch (request.right._tag) {
+        case "Quit":
+          this.ended = true
+          return out
+        case "GetData": {
+          this.dialect = "get_data"
+          this.persistent = true
+          const text = this.reply("get_data")
+          this.record(outcomeOf(text), since)
+          out += text
+          break
+        }
+        case "LatestPoints": {
+          this.dialect = "REQUEST_LATEST_POINTS"
+          const text = this.reply("REQUEST_LATEST_POINTS")
+          this.record(outcomeOf(text), since)
+          out += text
+          if (!this.persistent && !request.right.keepAlive) {
+            this.ended = true
+            return out
+          }
+          this.persistent = true
+        }
+      }
+    }
+    return out
+  }
+}
+
+/** A fresh session for each TCP connection. */
+export const pointsSession = (reply: Reply, record: Record) => (): StreamSession => new PointsSession(reply, record)
+
+/** One UDP request: each datagram is a whole request and gets one datagram back (`quit` gets none). */
+export const answerDatagram = (reply: Reply, record: Record) => (data: Uint8Array): string | undefined => {
+  const since = performance.now()
+  if (data.length > MAX_REQUEST_BYTES) {
+    record("refused", since)
+    return encodeRefusal("REQUEST_LATEST_POINTS", TOO_LONG)
+  }
+  const request = parseRequest(data)
+  if (Either.isLeft(request)) {
+    record("refused", since)
+    return encodeRefusal("REQUEST_LATEST_POINTS", refusal(request.left))
+  }
+  if (request.right._tag === "Quit") return undefined // nothing to close on a connectionless transport
+  const text = reply(request.right._tag === "GetData" ? "get_data" : "REQUEST_LATEST_POINTS")
+  record(outcomeOf(text), since)
+  return text
+}

@@ -1,14 +1,15 @@
 import { Duration, Effect, type Scope } from "effect"
 import type { TransportKind } from "../schema/TransportKind.js"
 import { Db, type DbError } from "../layers/Db.js"
-import type { Metrics } from "../layers/Metrics.js"
+import { Metrics } from "../layers/Metrics.js"
 import { Ticker } from "../layers/Ticker.js"
 import { type Address, Transport, type TransportError } from "../layers/Transport.js"
-import { handleConnection, handleDatagram } from "./PointsConnection.js"
+import { socketOptions, type SocketLimits } from "./PointsSockets.js"
+import { answerDatagram, pointsSession } from "./PointsConnection.js"
 import { makePointsState } from "./PointsState.js"
 import { PRUNE_EVERY, pruneLedger, refreshPoints, updatePoints } from "./PointsUpdates.js"
 
-export interface PointsServerOptions {
+export interface PointsServerOptions extends SocketLimits {
   readonly user: string
   readonly transport: TransportKind
   readonly host: string
@@ -40,7 +41,7 @@ export interface BoundPointsServer {
  */
 export const bindPointsServer = (
   options: PointsServerOptions
-): Effect.Effect<BoundPointsServer, DbError | TransportError, Db | Ticker | Transport | Scope.Scope> =>
+): Effect.Effect<BoundPointsServer, DbError | TransportError, Db | Ticker | Transport | Metrics | Scope.Scope> =>
   Effect.gen(function*() {
     const db = yield* Db
     const ticker = yield* Ticker
@@ -56,14 +57,15 @@ export const bindPointsServer = (
     // Each server can delete twice the rows it adds per prune period, and at least 1,000.
     const pruneLimit = Math.max(1_000, 2 * Math.ceil(Duration.toMillis(PRUNE_EVERY) / intervalMillis))
     const at = { host: options.host, port: options.port }
+    const sockets = socketOptions(options, yield* Metrics)
     const listener = options.transport === "tcp"
-      ? yield* Effect.map(transport.listenStream(at), (tcp) => ({
+      ? yield* Effect.map(transport.listenStream(at, sockets.stream), (tcp) => ({
         address: tcp.address,
-        accept: tcp.serve(handleConnection(state.reply, options.idleTimeout))
+        accept: tcp.serveSessions(pointsSession(state.reply, sockets.record), sockets.timeouts)
       }))
       : yield* Effect.map(transport.listenDatagram(at), (udp) => ({
         address: udp.address,
-        accept: udp.serve(handleDatagram(state.reply))
+        accept: udp.answerEach(answerDatagram(state.reply, sockets.record))
       }))
     yield* Effect.logInfo("points server listening").pipe(Effect.annotateLogs({ host: listener.address.host, port: listener.address.port }))
     return {

@@ -54,7 +54,11 @@ for (const backend of backends) {
       await persistent.write("REQUEST_LATEST_POINTS KEEP-ALIVE\n")
       await persistent.readLine()
       try {
-        const { code, elapsedMs } = await stopWith(server, "SIGTERM")
+        const stopping = stopWith(server, "SIGTERM")
+        // The drain answers the request under way, then closes that connection too.
+        await partial.write("EST_POINTS\n")
+        expect(await partial.rest()).toMatch(commaReply(env.SERVER_USER))
+        const { code, elapsedMs } = await stopping
         expect(code).toBe(0)
         expect(elapsedMs).toBeLessThan(1000)
         expect(server.stderr()).not.toMatch(ERRORS)

@@ -1,5 +1,6 @@
 import { Deferred, Effect, Exit, Mailbox, Option, Ref } from "effect"
 import { toBytes } from "../../schema/Bytes.js"
+import { runSession } from "./sessionLoop.js"
 import { serveEach } from "./serveEach.js"
 import {
   type Address,
@@ -13,7 +14,8 @@ import {
 /**
  * An in-process network. Listeners are keyed by port; a connection is two mailboxes, one per direction, so
  * ordering, EOF and half-close behave as on TCP. Datagrams to a port nobody listens on vanish, as on UDP.
- * Everything runs on Effect's scheduler, so TestClock drives timeouts deterministically.
+ * Everything runs on Effect's scheduler, so TestClock drives timeouts deterministically. Sessions run on the
+ * slow path (a fiber per connection); the connection cap, TLS and the drain are the node transport's alone.
  */
 export const makeMemoryTransport = Effect.gen(function*() {
   const streams = new Map<number, Mailbox.Mailbox<Connection>>()
@@ -50,7 +52,9 @@ export const makeMemoryTransport = Effect.gen(function*() {
         return {
           address: { host: address.host, port },
           // As a socket's release would, the server's side is closed when its handler is done.
-          serve: (handle) => serveEach(accepted, "connection", (connection) => Effect.ensuring(handle(connection), connection.end))
+          serve: (handle) => serveEach(accepted, "connection", (connection) => Effect.ensuring(handle(connection), connection.end)),
+          serveSessions: (open, timeouts) =>
+            serveEach(accepted, "connection", (connection) => Effect.ensuring(runSession(connection, open(), timeouts), connection.end))
         }
       }),
 
@@ -60,7 +64,12 @@ export const makeMemoryTransport = Effect.gen(function*() {
         const port = yield* claim(datagrams, address, inbox)
         return {
           address: { host: address.host, port },
-          serve: (handle) => serveEach(inbox, "datagram", handle)
+          serve: (handle) => serveEach(inbox, "datagram", handle),
+          answerEach: (answer) =>
+            serveEach(inbox, "datagram", (datagram) => {
+              const reply = answer(datagram.data)
+              return reply === undefined ? Effect.void : datagram.reply(reply)
+            })
         }
       }),
 
