@@ -1,7 +1,7 @@
 import { Data, Duration, Effect, Either, Option, Schedule, Schema } from "effect"
 import { type Dialect, type PointsReply, ReplyLine, RequestFromText } from "../schema/PointsProtocol.js"
 import type { TransportKind } from "../schema/TransportKind.js"
-import { type Connection, formatAddress, Transport, type TransportError } from "../layers/Transport.js"
+import { type ConnectOptions, type Connection, formatAddress, Transport, type TransportError } from "../layers/Transport.js"
 
 export interface PointsTarget {
   readonly host: string
@@ -10,6 +10,8 @@ export interface PointsTarget {
   readonly dialect: Dialect
   /** How long one request may take, connect to reply. */
   readonly timeout: Duration.DurationInput
+  /** Speak TLS (TCP only), verifying the server's certificate against `ca` (default: the system's roots). */
+  readonly tls?: ConnectOptions["tls"]
 }
 
 export interface RetryPolicy {
@@ -20,7 +22,7 @@ export interface RetryPolicy {
 }
 
 export class ClientError extends Data.TaggedError("ClientError")<{
-  readonly reason: "Unreachable" | "Timeout" | "Refused" | "BadReply"
+  readonly reason: "Unreachable" | "Timeout" | "Refused" | "BadReply" | "Untrusted"
   readonly target: string
   readonly detail: string
 }> {
@@ -36,6 +38,12 @@ export interface Answer {
 }
 
 const MAX_REPLY_BYTES = 4096
+
+/** OpenSSL's verification failures (unknown CA, wrong name, expired…), as Node reports them. */
+const isCertificateError = (error: TransportError) => {
+  const code = (error.cause as { code?: unknown } | undefined)?.code
+  return typeof code === "string" && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)
+}
 const requestFor = (dialect: Dialect) =>
   Schema.encodeSync(RequestFromText)(dialect === "get_data" ? { _tag: "GetData" } : { _tag: "LatestPoints", keepAlive: false })
 
@@ -74,7 +82,9 @@ const interpret = (target: string) => (line: string): Effect.Effect<Answer, Clie
 /** Asks a points server once: ours, or any of the seeds' (only the reply line matters). */
 export const askPoints = (target: PointsTarget): Effect.Effect<Answer, ClientError, Transport> => {
   const where = `${target.transport}://${formatAddress(target)}`
-  const unreachable = (error: TransportError) => new ClientError({ reason: "Unreachable", target: where, detail: error.message })
+  // A certificate that does not verify will not verify on the next try either: not retried.
+  const unreachable = (error: TransportError) =>
+    new ClientError({ reason: isCertificateError(error) ? "Untrusted" : "Unreachable", target: where, detail: error.message })
   return Effect.gen(function*() {
     const transport = yield* Transport
     if (target.transport === "udp") {
@@ -82,7 +92,7 @@ export const askPoints = (target: PointsTarget): Effect.Effect<Answer, ClientErr
       return new TextDecoder().decode(bytes).replace(/\r?\n$/, "")
     }
     return yield* Effect.scoped(Effect.gen(function*() {
-      const connection = yield* transport.connect(target)
+      const connection = yield* transport.connect(target, target.tls === undefined ? {} : { tls: target.tls })
       // seed 002 wants a line; seed 001's servers refuse `get_data\n`, so that dialect goes bare, then `quit`.
       yield* connection.write(target.dialect === "get_data" ? requestFor(target.dialect) : `${requestFor(target.dialect)}\n`)
       const line = yield* readReply(connection)
@@ -100,9 +110,13 @@ export const askPoints = (target: PointsTarget): Effect.Effect<Answer, ClientErr
   )
 }
 
-/** Capped exponential backoff: initialDelay, ×2 each time, never longer than maxDelay. */
+/**
+ * Capped exponential backoff with jitter: each wait is a random point between half and all of initialDelay ×2ⁿ,
+ * never longer than maxDelay, so a hundred clients whose server restarts do not come back in lock-step.
+ */
 export const backoff = (policy: RetryPolicy) =>
   Schedule.exponential(policy.initialDelay, 2).pipe(
+    Schedule.jitteredWith({ min: 0.5, max: 1 }),
     Schedule.union(Schedule.spaced(policy.maxDelay)),
     Schedule.intersect(Schedule.recurs(policy.tries - 1))
   )
@@ -114,9 +128,9 @@ export const backoff = (policy: RetryPolicy) =>
 export const askPointsWithRetry = (target: PointsTarget, policy: RetryPolicy) =>
   askPoints(target).pipe(
     Effect.tapError((error) => Effect.logWarning("no answer").pipe(Effect.annotateLogs({ error: error.message }))),
-    Effect.retry({ schedule: backoff(policy), while: (error) => error.reason !== "BadReply" }),
+    Effect.retry({ schedule: backoff(policy), while: (error) => error.reason !== "BadReply" && error.reason !== "Untrusted" }),
     Effect.mapError((error) =>
-      error.reason === "BadReply"
+      error.reason === "BadReply" || error.reason === "Untrusted"
         ? error
         : new ClientError({ ...error, detail: `gave up after ${policy.tries} tries: ${error.detail}` }))
   )

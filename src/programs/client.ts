@@ -1,5 +1,5 @@
 import { Command } from "@effect/cli"
-import { Console, Duration, Effect, Layer } from "effect"
+import { Console, Duration, Effect, Layer, Option } from "effect"
 import { askPointsWithRetry, pollPoints } from "../clients/PointsClient.js"
 import { runProgram } from "../cli/Program.js"
 import { Transport } from "../layers/Transport.js"
@@ -7,7 +7,11 @@ import { clientOptions } from "../schema/PointsSettings.js"
 
 // Asks a points server (ours or a seed's) for the latest points and prints the reply line on stdout.
 const client = Command.make("client", clientOptions, (settings) => {
-  const target = { ...settings, timeout: settings.timeout }
+  const target = {
+    ...settings,
+    timeout: settings.timeout,
+    tls: settings.tls ? Option.match(settings.tlsCa, { onNone: () => ({}), onSome: (ca) => ({ ca }) }) : undefined
+  }
   const print = (answer: { readonly line: string }) => Console.log(answer.line)
   return (Duration.isZero(settings.interval)
     ? Effect.flatMap(askPointsWithRetry(target, settings), print)
