@@ -87,9 +87,10 @@ describe("bounded memory", () => {
     const chunk = Buffer.from("REQUEST_LATEST_POINTS KEEP-ALIVE\n".repeat(2000)) // 66 KB of requests
     const offered = 200 * chunk.length // 13 MB, with about 1.6× that in replies
     for (let i = 0; i < 200; i++) socket.write(chunk)
-    // Wait until the bytes the kernel takes from us stop growing: the server has stopped reading.
+    // Wait until the bytes the kernel takes from us stop growing for a whole second: the server stopped reading.
     let last = -1
     await eventually("the sender to be held back", async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1000))
       const sent = socket.bytesWritten - socket.writableLength
       const stalled = sent === last
       last = sent
@@ -97,6 +98,7 @@ describe("bounded memory", () => {
     }, 20_000)
     // Had the server kept reading, all 13 MB would be gone and ~21 MB of replies queued in the server.
     expect(socket.writableLength).toBeGreaterThan(offered / 2)
+    expect(await server.metric("scoreline_socket_requests_total", 'outcome="ok"')).toBeLessThan(offered / 34 / 2)
     socket.destroy()
     expect(await tcpExchange(server.port, "REQUEST_LATEST_POINTS\n")).toMatch(REPLY)
   })
