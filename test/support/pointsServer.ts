@@ -10,11 +10,13 @@ import { bindPointsServer, type PointsServerOptions } from "../../src/servers/Po
  * in-memory database and metrics a test can read. `stop` interrupts its fibers and closes its scope, as
  * SIGTERM does.
  */
-export const startLimitedServer = async (options: Partial<PointsServerOptions> = {}) => {
+export const startLimitedServer = async (
+  options: Partial<PointsServerOptions> & { readonly db?: Layer.Layer<Db, unknown> } = {}
+) => {
   const scope = Effect.runSync(Scope.make())
   const program = Effect.gen(function*() {
     const context = yield* Layer.buildWithScope(
-      Layer.mergeAll(Db.layerMemory(), Ticker.layer("1 hour"), Transport.layer, Metrics.layerMemory),
+      Layer.mergeAll(options.db ?? Db.layerMemory(), Ticker.layer("1 hour"), Transport.layer, Metrics.layerMemory),
       scope
     )
     const server = yield* bindPointsServer({

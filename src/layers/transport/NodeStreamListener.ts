@@ -133,10 +133,10 @@ export const listenStream = (address: Address, options: StreamOptions = {}): Eff
           // Drain: stop accepting; idle connections end now, requests under way are answered, then they end;
           // after shutdownTimeout the release destroys whatever is left.
           Effect.onInterrupt(() =>
-            Effect.sync(() => {
+            Effect.logInfo("draining connections").pipe(Effect.annotateLogs({ open: driven.size }), Effect.andThen(() => {
               stopAccepting()
               for (const [socket, session] of driven) if (!socket.destroyed) session.drain()
-            }).pipe(Effect.andThen(allClosedOrShutdownTimeout))
+            }), Effect.andThen(allClosedOrShutdownTimeout))
           )
         )
       }
