@@ -20,12 +20,11 @@ import { serverTls } from "../schema/PointsSettings.js"
 // The whole system in one process and one scope: every points server of the roster with a polling client
 // each, and the socket basics (echo, message) beside them.
 const stack = Command.make("stack", stackOptions, (settings) =>
-  Effect.flatMap(loadRoster(settings.roster), (roster) =>
+  Effect.flatMap(Effect.zip(loadRoster(settings.roster), serverTls(settings)), ([roster, tls]) =>
     Effect.gen(function*() {
       yield* Effect.logInfo("starting roster").pipe(Effect.annotateLogs({ roster: roster.name, servers: roster.servers.length }))
       // The database is migrated once (Db.layerConfig), then every port is bound before anything runs: a port
       // clash stops the stack before a single client starts.
-      const tls = yield* serverTls(settings)
       const points = yield* Effect.forEach(roster.servers, (entry) => bindPointsServer({ ...settings, ...entry, pointsPerTick: entry.pointsPerTick ?? settings.pointsPerTick, tls }))
       const echo = settings.echo ? [yield* Effect.flatMap(echoServerConfig, bindEchoServer)] : []
       const messages = settings.messages ? [yield* Effect.flatMap(messageServerConfig, bindMessageServer)] : []
