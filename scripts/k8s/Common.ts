@@ -89,6 +89,8 @@ export const dashboardDeployment = (image: string): IDeployment => ({
           env: [
             { name: "HTTP_PORT", value: String(DASHBOARD_PORT) },
             { name: "HTTP_HOST", value: "0.0.0.0" },
+            // Each roster server is probed at its Service (scripts/k8s/Names.ts serverName).
+            { name: "PROBE_HOST", value: "points-{slug}" },
             { name: "DB_MIGRATE", value: "false" },
             // Optional: without a token the control endpoints answer 403, so an open dashboard wipes nothing.
             { name: "ADMIN_TOKEN", valueFrom: { secretKeyRef: { name: SECRETS, key: ADMIN_TOKEN_KEY, optional: true } } }

@@ -1,3 +1,4 @@
+import { dnsLabelOf } from "../../src/schema/DnsLabel.js"
 import type { Roster, RosterEntry } from "../../src/schema/Roster.js"
 
 /**
@@ -5,8 +6,7 @@ import type { Roster, RosterEntry } from "../../src/schema/Roster.js"
  * roster's user names are anything `scores.user` holds (`Afif`, `c_user-azmeer`). The manifests name each
  * user's objects by a slug of the name; the real name travels in SERVER_USER and in an annotation.
  */
-export const slugOf = (user: string): string =>
-  user.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "")
+export const slugOf = dnsLabelOf
 
 export class NameClash extends Error {
   constructor(readonly detail: string) {

@@ -54,6 +54,8 @@ export const serverDeployment = (entry: RosterEntry, slug: string, options: Serv
       { name: "SERVER_USER", value: entry.user },
       { name: "SERVER_PORT", value: String(entry.port) },
       { name: "TRANSPORT", value: entry.transport },
+      // Seed 001's servers add 10 a tick; the ledger still counts one claim per interval.
+      ...(entry.pointsPerTick === undefined ? [] : [{ name: "POINTS_PER_TICK", value: String(entry.pointsPerTick) }]),
       // The migrate Job owns the schema; replicas never race to migrate it.
       { name: "DB_MIGRATE", value: "false" },
       { name: "METRICS_PORT", value: String(METRICS_PORT) }

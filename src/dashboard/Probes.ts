@@ -2,14 +2,19 @@ import { Clock, DateTime, Duration, Effect } from "effect"
 import { askPoints } from "../clients/PointsClient.js"
 import { Transport } from "../layers/Transport.js"
 import type { ServerStatus } from "../schema/DashboardPayloads.js"
+import { dnsLabelOf } from "../schema/DnsLabel.js"
 import type { RosterEntry } from "../schema/Roster.js"
 import { formatTimestamp } from "../schema/Timestamp.js"
 
 /** How long a probe may take before its server counts as down: short, so one dead server never delays the rest. */
 export const PROBE_TIMEOUT = Duration.seconds(1)
 
-/** The host a roster server is probed at: `{user}` in the template stands for the user's name in lower case. */
-export const probeHostFor = (template: string, user: string) => template.replaceAll("{user}", user.toLowerCase())
+/**
+ * The host a roster server is probed at: in the template `{user}` stands for the user's name in lower case
+ * (compose's `server-{user}`), `{slug}` for it as a DNS label (Kubernetes' `points-{slug}`).
+ */
+export const probeHostFor = (template: string, user: string) =>
+  template.replaceAll("{user}", user.toLowerCase()).replaceAll("{slug}", dnsLabelOf(user))
 
 /** What `/api/servers` says about a server nobody has probed yet. */
 export const unprobed = (entry: RosterEntry, hostTemplate: string): ServerStatus => ({

@@ -18,7 +18,7 @@ const specs = {
     env: "PROBE_HOST",
     schema: NonEmptyText,
     default: "127.0.0.1",
-    description: "host to probe the roster's servers at; {user} stands for the user's name in lower case (server-{user} in compose)"
+    description: "host to probe the roster's servers at; {user} stands for the user's name in lower case (server-{user} in compose), {slug} for it as a DNS label (points-{slug} in Kubernetes)"
   },
   probeInterval: { flag: "probe-interval", env: "PROBE_INTERVAL", schema: Seconds, default: "2", description: "seconds between probes of every roster server" }
 } as const

@@ -7,6 +7,7 @@ import { DEFAULT_IMAGE } from "../../scripts/k8s/Plan.js"
 import { baseFiles } from "../../scripts/k8s/Layout.js"
 import { parseYamlFile } from "../../scripts/k8s/Yaml.js"
 import { SHIPPED_ROSTERS } from "../../src/cli/RosterFile.js"
+import { probeHostFor } from "../../src/dashboard/Probes.js"
 import { Roster } from "../../src/schema/Roster.js"
 import { ROOT } from "../support/processes.js"
 import { baseSettings, containersOf, envOf, type KubeObject, objectsIn, portOf, readTree } from "./manifests.js"
@@ -46,6 +47,17 @@ describe.each(layouts)("the $roster layout ($dir)", ({ dir, roster: name }) => {
       expect(deployment!.spec.template.metadata.labels).toMatchObject(service!.spec.selector)
     }
     expect(objects.filter((o) => o.kind === "Deployment" && o.metadata.name.startsWith("points-")).length).toBe(roster.servers.length)
+  })
+
+  it("adds each server's roster increment, and the dashboard probes each server at its Service", () => {
+    const dashboard = find(all, "Deployment", "scoreline-dashboard")
+    expect(dashboard).toBeDefined()
+    const probeHost = envOf(containersOf(dashboard!)[0], "PROBE_HOST")
+    for (const [entry, slug] of slugs) {
+      const [server] = containersOf(find(objects, "Deployment", `points-${slug}`)!)
+      expect(Number(envOf(server, "POINTS_PER_TICK") ?? "1"), entry.user).toBe(entry.pointsPerTick ?? 1)
+      expect(probeHostFor(probeHost!, entry.user)).toBe(`points-${slug}`)
+    }
   })
 
   it("probes each server where it listens: TCP by connecting, UDP by asking with the project's client", () => {
