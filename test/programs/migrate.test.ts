@@ -1,3 +1,6 @@
+import { SqlClient } from "@effect/sql"
+import { SqliteClient } from "@effect/sql-sqlite-node"
+import { Effect } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -9,15 +12,12 @@ import { ROOT, runCommand } from "../support/processes.js"
 const migrate = (env: Record<string, string>) =>
   runCommand(process.execPath, ["--import", "tsx", Path.join(ROOT, "src/programs/migrate.ts")], { env })
 
-const tablesOf = (file: string): Promise<Array<string>> =>
-  import("better-sqlite3").then(({ default: Sqlite }) => {
-    const db = new Sqlite(file, { readonly: true })
-    try {
-      return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((row) => row.name)
-    } finally {
-      db.close()
-    }
-  })
+const tablesOf = (file: string): Promise<ReadonlyArray<string>> =>
+  Effect.runPromise(Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`
+    return rows.map((row) => row.name)
+  }).pipe(Effect.provide(SqliteClient.layer({ filename: file, readonly: true }))))
 
 describe("migrate (embedded SQLite)", () => {
   it("creates the tables and exits 0 even with DB_MIGRATE=false (compose sets it for the servers)", async () => {
