@@ -21,8 +21,9 @@ for name in db_root_password db_password db_migrate_password; do
   if [ -s "$file" ]; then
     echo "kept $file"
   else
-    # 32 letters and digits: no character a shell, SQL or URL would need quoted.
-    (umask 022 && LC_ALL=C tr -dc 'A-Za-z0-9' < /dev/urandom | head -c 32 > "$file")
+    # 32 letters and digits (from 1 KiB of randomness): no character a shell, SQL or URL would need quoted.
+    password=$(head -c 1024 /dev/urandom | LC_ALL=C tr -dc 'A-Za-z0-9' | cut -c1-32)
+    (umask 022 && printf '%s\n' "$password" > "$file")
     echo "wrote $file"
   fi
 done
