@@ -104,7 +104,9 @@ export const layoutFor = (base: ComposeFile, roster: Roster): ComposeFile => {
   const services: Record<string, Service> = {}
   let placed = false
   for (const [name, service] of Object.entries(base.services)) {
-    if (!isRosterService(service)) services[name] = service
+    // The dashboard shows (and probes) the layout's roster.
+    if (programOf(service) === "dashboard") services[name] = { ...service, environment: { ...service.environment, ROSTER: roster.name } }
+    else if (!isRosterService(service)) services[name] = service
     else if (!placed) {
       Object.assign(services, rosterServices(base, roster))
       placed = true

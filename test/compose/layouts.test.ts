@@ -68,6 +68,7 @@ for (const layout of LAYOUTS) {
           CLIENT_DIALECT: entry.dialect
         })
       }
+      expect(services.dashboard!.environment!.ROSTER).toBe(layout.roster)
       // And nothing else: no server for a user the roster does not have.
       expect(Object.keys(rosterServicesOf(layout.compose)).sort()).toEqual(
         roster.servers.flatMap((entry) => [serverService(entry), clientService(entry)]).sort()
