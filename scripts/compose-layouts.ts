@@ -70,6 +70,7 @@ export const rosterServices = (base: ComposeFile, roster: Roster): Record<string
         SERVER_USER: entry.user,
         SERVER_PORT: String(entry.port),
         TRANSPORT: entry.transport,
+        SERVER_HOST: "0.0.0.0",
         UPDATE_INTERVAL: "${UPDATE_INTERVAL:-30}"
       },
       secrets: ["db_password"],
