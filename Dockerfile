@@ -22,7 +22,9 @@ COPY scripts/build.mjs scripts/
 COPY migrations migrations/
 COPY rosters rosters/
 COPY src src/
-RUN npm run build
+# The bundles and the dashboard's assets, without the source maps (about 9 MB a program, for debugging the
+# build, not for running it).
+RUN npm run build && find dist -name '*.map' -delete
 # The bundles carry every dependency but one: better-sqlite3, a native addon (scripts/build.mjs keeps it
 # external). The runtime gets it and what it loads at run time (bindings, file-uri-to-path), not its
 # install-time helpers, nor any other package: that is every production dependency the programs need.
@@ -39,8 +41,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /prod/node_modules node_modules/
-# The bundles without their source maps (about 9 MB each, for debugging the build, not for running it).
-COPY --from=build /app/dist/*.mjs dist/
+COPY --from=build /app/dist dist/
 # The embedded SQLite default (DB_FILE=data/scoreline.db) needs a directory the node user can write.
 RUN mkdir -p data && chown node:node data
 USER node
