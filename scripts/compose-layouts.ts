@@ -1,0 +1,152 @@
+// The compose services of a roster, and the compose files for the seed 001 and 002 layouts.
+//
+// compose.yml is written by hand for seed 000 (the default roster); its server and client services are the
+// ones `rosterServices` makes, which test/compose/layouts.test.ts checks. compose.seed001.yml and
+// compose.seed002.yml are compose.yml with its roster's services swapped for another roster's, written here:
+//   npm run compose:layouts            (rewrite them)
+//   npm run compose:layouts -- --check (exit 1 if one is out of date)
+import { Schema } from "effect"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+import * as Yaml from "yaml"
+import { type Roster, RosterFromJson, type RosterEntry } from "../src/schema/Roster.js"
+
+export const ROOT = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
+
+/** A service as the compose file spells it (the parts this script reads are typed where it reads them). */
+export type Service = Record<string, unknown> & {
+  readonly command?: ReadonlyArray<string>
+  readonly environment?: Record<string, string>
+  readonly profiles?: ReadonlyArray<string>
+  readonly ports?: ReadonlyArray<string>
+}
+export interface ComposeFile {
+  readonly services: Record<string, Service>
+  readonly [key: string]: unknown
+}
+
+/** A compose file with its anchors and `<<` merges resolved, as Compose itself reads it. */
+export const parseCompose = (text: string): ComposeFile => Yaml.parse(text, { merge: true }) as ComposeFile
+
+export const readCompose = (file: string): ComposeFile => parseCompose(Fs.readFileSync(Path.resolve(ROOT, file), "utf8"))
+
+export const readRoster = (name: string): Roster =>
+  Schema.decodeUnknownSync(RosterFromJson)(Fs.readFileSync(Path.join(ROOT, "rosters", `${name}.json`), "utf8"))
+
+/** The user's name as a service-name suffix and a profile: lower case, Compose's characters only. */
+export const profileOf = (user: string) => user.toLowerCase().replace(/[^a-z0-9_.-]+/g, "-")
+export const serverService = (entry: RosterEntry) => `server-${profileOf(entry.user)}`
+export const clientService = (entry: RosterEntry) => `client-${profileOf(entry.user)}`
+
+/** The published port: UDP needs the suffix, or Compose publishes TCP. */
+export const publishedPort = (entry: RosterEntry) => entry.transport === "udp" ? `${entry.port}:${entry.port}/udp` : `${entry.port}:${entry.port}`
+
+/** Which program a service runs (`node dist/<program>.mjs`), if it runs one of ours. */
+export const programOf = (service: Service): string | undefined => {
+  const script = service.command?.[1]
+  return service.command?.[0] === "node" && script !== undefined ? /^dist\/(.+)\.mjs$/.exec(script)?.[1] : undefined
+}
+
+const isRosterService = (service: Service) => programOf(service) === "server" || programOf(service) === "client"
+
+/** The shared pieces compose.yml defines once (its `x-` fields). */
+const part = <A>(base: ComposeFile, name: string): A => {
+  const value = base[name]
+  if (value === undefined) throw new Error(`compose.yml has no ${name}`)
+  return structuredClone(value) as A
+}
+
+/** One server and one polling client per roster entry, in profiles `<user>`, `<transport>` and `all`. */
+export const rosterServices = (base: ComposeFile, roster: Roster): Record<string, Service> =>
+  Object.fromEntries(roster.servers.flatMap((entry) => {
+    const profiles = [profileOf(entry.user), entry.transport, "all"]
+    const server: Service = {
+      ...part<Service>(base, "x-app"),
+      command: ["node", "dist/server.mjs"],
+      profiles,
+      environment: {
+        ...part<Record<string, string>>(base, "x-db-env"),
+        SERVER_USER: entry.user,
+        SERVER_PORT: String(entry.port),
+        TRANSPORT: entry.transport,
+        SERVER_HOST: "0.0.0.0",
+        UPDATE_INTERVAL: "${UPDATE_INTERVAL:-30}"
+      },
+      secrets: ["db_password"],
+      ports: [publishedPort(entry)],
+      healthcheck: part(base, "x-server-health"),
+      depends_on: part(base, "x-migrated")
+    }
+    const client: Service = {
+      ...part<Service>(base, "x-app"),
+      command: ["node", "dist/client.mjs"],
+      profiles,
+      environment: {
+        ...part<Record<string, string>>(base, "x-log-env"),
+        TARGET_HOST: serverService(entry),
+        TARGET_PORT: String(entry.port),
+        TRANSPORT: entry.transport,
+        CLIENT_DIALECT: entry.dialect,
+        POLL_INTERVAL: "${POLL_INTERVAL:-10}"
+      },
+      healthcheck: { disable: true },
+      depends_on: { [serverService(entry)]: { condition: "service_healthy" } }
+    }
+    return [[serverService(entry), server], [clientService(entry), client]]
+  }))
+
+/** The roster services of a compose file (its `server` and `client` programs). */
+export const rosterServicesOf = (compose: ComposeFile): Record<string, Service> =>
+  Object.fromEntries(Object.entries(compose.services).filter(([, service]) => isRosterService(service)))
+
+/** compose.yml with its roster's services replaced by `roster`'s, in the same place; the anchors spelled out. */
+export const layoutFor = (base: ComposeFile, roster: Roster): ComposeFile => {
+  const services: Record<string, Service> = {}
+  let placed = false
+  for (const [name, service] of Object.entries(base.services)) {
+    // The dashboard shows (and probes) the layout's roster.
+    if (programOf(service) === "dashboard") services[name] = { ...service, environment: { ...service.environment, ROSTER: roster.name } }
+    else if (!isRosterService(service)) services[name] = service
+    else if (!placed) {
+      Object.assign(services, rosterServices(base, roster))
+      placed = true
+    }
+  }
+  const rest = Object.fromEntries(Object.entries(base).filter(([key]) => !key.startsWith("x-") && key !== "services"))
+  return { services, ...rest }
+}
+
+export const layoutFile = (roster: string) => `compose.${roster}.yml`
+
+export const layoutText = (base: ComposeFile, roster: Roster): string =>
+  [
+    `# Generated by \`npm run compose:layouts\` from compose.yml and rosters/${roster.name}.json: do not edit.`,
+    `# ${roster.description}.`,
+    `# docker compose -f ${layoutFile(roster.name)} up   (profiles as in compose.yml: each user, tcp, udp, all, echo, messages, tools)`,
+    // Quoted strings throughout: Compose's YAML 1.1 parser would read a bare 5001:5001 as a number.
+    Yaml.stringify(layoutFor(base, roster), { defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN", lineWidth: 0, aliasDuplicateObjects: false })
+  ].join("\n")
+
+/** The rosters that get a layout file of their own (seed000 is compose.yml itself). */
+export const LAYOUT_ROSTERS = ["seed001", "seed002"] as const
+
+if (process.argv[1] !== undefined && Path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const check = process.argv.includes("--check")
+  const base = readCompose("compose.yml")
+  let stale = 0
+  for (const name of LAYOUT_ROSTERS) {
+    const file = Path.join(ROOT, layoutFile(name))
+    const text = layoutText(base, readRoster(name))
+    const current = Fs.existsSync(file) ? Fs.readFileSync(file, "utf8") : undefined
+    if (current === text) continue
+    if (check) {
+      console.error(`${layoutFile(name)} is out of date: run npm run compose:layouts`)
+      stale++
+    } else {
+      Fs.writeFileSync(file, text)
+      console.log(`wrote ${layoutFile(name)}`)
+    }
+  }
+  process.exitCode = stale > 0 ? 1 : 0
+}

@@ -1,0 +1,232 @@
+import * as Mysql from "mysql2/promise"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { performance } from "node:perf_hooks"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Yaml from "yaml"
+import { LAYOUT_ROSTERS, layoutFile, readCompose, readRoster, serverService, clientService } from "../../scripts/compose-layouts.js"
+import { ROOT } from "../support/processes.js"
+import { containersOf, ensureDocker, run, runOk, waitUntil } from "./docker.js"
+import { makeOverride, testPort } from "./override.js"
+
+/**
+ * `npm run test:compose`: the real compose.yml and Dockerfile, run under Docker with local stand-ins for
+ * mysql:8 (MariaDB), node:20-bookworm-slim and phpmyadmin (test/compose/standins), every container on the
+ * host's network with ports moved into 35000-35999 (test/compose/override.ts). In CI a Docker that cannot
+ * start fails the run; elsewhere the file is skipped with the reason.
+ */
+const unavailable = await ensureDocker()
+if (unavailable !== undefined) {
+  if (process.env.CI === "true") throw new Error(`CI=true but Docker is unavailable: ${unavailable}`)
+  console.warn(`skipping the compose tests: ${unavailable}; in CI this is a failure.`)
+}
+
+const PROJECT = "scoreline-test"
+const DIR = Path.join(ROOT, ".tmp/compose-test")
+const EVERY_PROFILE = ["--profile", "all", "--profile", "echo", "--profile", "messages", "--profile", "tools"]
+const seed000 = readRoster("seed000")
+const say = (line: string) => console.log(`compose: ${line}`)
+
+/** docker-compose on the real file (or a layout file) plus the test's override, env file and project name. */
+const composeWithOverride = (args: ReadonlyArray<string>, file = "compose.yml") =>
+  run("docker-compose", ["-p", PROJECT, "--env-file", Path.join(DIR, ".env"), "-f", file, "-f", Path.join(DIR, `override.${file}`), ...args])
+
+/**
+ * What the test runs: Compose's own merge of the real file and the override (`docker-compose config`), less
+ * the `ports` lists. Host networking discards published ports anyway, but Compose 1.29 refuses to create a
+ * container that has both, and an override can only add to a list, never remove from it.
+ */
+const writeRunFile = async (file: string) => {
+  const merged = await composeWithOverride(["config"], file)
+  if (merged.code !== 0) throw new Error(merged.stderr)
+  const config = Yaml.parse(merged.stdout) as { services: Record<string, Record<string, unknown>> }
+  for (const service of Object.values(config.services)) delete service.ports
+  Fs.writeFileSync(Path.join(DIR, `run.${file}`), Yaml.stringify(config, { defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN", lineWidth: 0 }))
+}
+const compose = (args: ReadonlyArray<string>, file = "compose.yml") =>
+  run("docker-compose", ["-p", PROJECT, "--project-directory", ROOT, "--env-file", Path.join(DIR, ".env"), "-f", Path.join(DIR, `run.${file}`), ...args])
+const composeOk = async (args: ReadonlyArray<string>, file = "compose.yml") => {
+  const result = await compose(args, file)
+  if (result.code !== 0) throw new Error(`docker-compose ${args.join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`)
+  return result
+}
+const logsOf = async (service: string) => {
+  const { stdout, stderr } = await compose(["logs", "--no-color", service])
+  return stdout + stderr
+}
+const secret = (name: string) => Fs.readFileSync(Path.join(DIR, "secrets", name), "utf8").trim()
+const env = () => Object.fromEntries(Fs.readFileSync(Path.join(DIR, ".env"), "utf8").split("\n").filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split("=", 2) as [string, string]))
+const connect = (user: string, password: string) =>
+  Mysql.createConnection({ host: "127.0.0.1", port: testPort(3306), user, password, database: env().DB_NAME ?? "scoreline", connectTimeout: 5_000 })
+const pointsByUser = async (): Promise<Map<string, number>> => {
+  const root = await connect("root", secret("db_root_password"))
+  try {
+    const [rows] = await root.query("SELECT user, points FROM scores")
+    return new Map((rows as Array<{ user: string; points: number }>).map((r) => [r.user, Number(r.points)]))
+  } finally {
+    await root.end()
+  }
+}
+
+describe.skipIf(unavailable !== undefined).sequential("docker compose", () => {
+  beforeAll(async () => {
+    // The stand-ins (cached by recipe) and the image itself, as users build it.
+    let started = performance.now()
+    await runOk("bash", [Path.join(ROOT, "test/compose/standins/build.sh"), "node", "mysql", "phpmyadmin"], { timeoutMs: 900_000 })
+    say(`stand-ins ready in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    started = performance.now()
+    await runOk("docker", ["build", "--quiet", "--network", "host", "-t", "scoreline:0.1.0", "."], { timeoutMs: 900_000 })
+    say(`scoreline:0.1.0 built in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+
+    // The test's own .env and secrets, made as a user makes them; the override for every compose file.
+    Fs.rmSync(DIR, { recursive: true, force: true })
+    Fs.mkdirSync(DIR, { recursive: true })
+    Fs.copyFileSync(Path.join(ROOT, ".env.example"), Path.join(DIR, ".env.example"))
+    await runOk("bash", [Path.join(ROOT, "scripts/make-secrets.sh"), DIR])
+    // Quick points and polls, so growth shows within seconds.
+    Fs.appendFileSync(Path.join(DIR, ".env"), "UPDATE_INTERVAL=1\nPOLL_INTERVAL=2\n")
+    for (const file of ["compose.yml", ...LAYOUT_ROSTERS.map(layoutFile)]) {
+      Fs.writeFileSync(Path.join(DIR, `override.${file}`), Yaml.stringify(makeOverride(readCompose(file), Path.join(DIR, "secrets"))))
+      await writeRunFile(file)
+    }
+    await compose([...EVERY_PROFILE, "down", "-v", "--remove-orphans"])
+  })
+
+  afterAll(async () => {
+    if (!Fs.existsSync(Path.join(DIR, "run.compose.yml"))) return
+    const left = await compose([...EVERY_PROFILE, "down", "-v", "--remove-orphans"])
+    if (left.code !== 0) console.warn(left.stderr)
+  })
+
+  it("docker-compose config -q accepts the default profile, all, tools and one user, and each layout", async () => {
+    for (const profiles of [[], ["--profile", "all"], ["--profile", "tools"], ["--profile", "ikhwan"]]) {
+      expect((await composeWithOverride([...profiles, "config", "-q"])).code).toBe(0)
+    }
+    for (const file of LAYOUT_ROSTERS.map(layoutFile)) expect((await composeWithOverride(["--profile", "all", "config", "-q"], file)).code).toBe(0)
+    // Without its .env, compose stops at once and says what to do.
+    Fs.writeFileSync(Path.join(DIR, "empty.env"), "")
+    const bare = await run("docker-compose", ["-p", PROJECT, "--env-file", Path.join(DIR, "empty.env"), "config", "-q"])
+    expect(bare.code).not.toBe(0)
+    expect(bare.stderr).toMatch(/set DB_\w+ in \.env/)
+  })
+
+  it("the image runs as node, holds only the bundles and better-sqlite3, and starts a program in about a second", async () => {
+    expect((await runOk("docker", ["run", "--rm", "scoreline:0.1.0", "id", "-u"])).stdout.trim()).toBe("1000")
+    expect((await runOk("docker", ["run", "--rm", "scoreline:0.1.0", "ls", "/app/node_modules"])).stdout.split(/\s+/).filter(Boolean))
+      .toEqual(["better-sqlite3", "bindings", "file-uri-to-path"])
+    const started = performance.now()
+    // migrate on the embedded SQLite: the native addon loads in the runtime image.
+    const migrated = await runOk("docker", ["run", "--rm", "-e", "DB_FILE=/tmp/test.db", "scoreline:0.1.0", "node", "dist/migrate.mjs"])
+    const seconds = (performance.now() - started) / 1000
+    expect(migrated.stderr).toContain("migrations up to date")
+    const size = Number((await runOk("docker", ["image", "inspect", "--format", "{{.Size}}", "scoreline:0.1.0"])).stdout)
+    say(`image scoreline:0.1.0 is ${(size / 1e6).toFixed(0)} MB; docker run of dist/migrate.mjs (SQLite) took ${seconds.toFixed(2)} s`)
+  })
+
+  it("--profile all up -d: db healthy, migrate exits 0 once, every client shows points, the dashboard lists every user", async () => {
+    const started = performance.now()
+    await composeOk(["--profile", "all", "up", "-d"])
+    say(`--profile all up -d returned in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    const containers = await containersOf(PROJECT)
+    expect(containers.find((c) => c.service === "db")?.health).toBe("healthy")
+    const migrate = containers.filter((c) => c.service === "migrate")
+    expect(migrate).toHaveLength(1)
+    expect(migrate[0]).toMatchObject({ status: "exited", exitCode: 0, restartCount: 0 })
+    expect((await logsOf("migrate")).match(/migrations up to date/g)).toHaveLength(1)
+    // No Docker network: every container is on the host's.
+    expect((await runOk("docker", ["network", "ls", "-q", "--filter", `label=com.docker.compose.project=${PROJECT}`])).stdout.trim()).toBe("")
+
+    for (const entry of seed000.servers) {
+      await waitUntil(`${clientService(entry)} to print ${entry.user}'s points`, async () =>
+        (await logsOf(clientService(entry))).includes(`User: ${entry.user}, Points: `) || undefined)
+    }
+    const users = await waitUntil("the dashboard's /api/users", async () => {
+      const response = await fetch(`http://127.0.0.1:${testPort(8080)}/api/users`)
+      return response.ok ? await response.text() : undefined
+    })
+    for (const entry of seed000.servers) expect(users).toContain(`"${entry.user}"`)
+  })
+
+  it("the points in the database grow", async () => {
+    const before = await pointsByUser()
+    expect([...before.keys()].sort()).toEqual(seed000.servers.map((s) => s.user).sort())
+    await waitUntil("every user's points to grow", async () => {
+      const now = await pointsByUser()
+      return seed000.servers.every((s) => (now.get(s.user) ?? 0) > (before.get(s.user) ?? 0)) || undefined
+    }, 60_000)
+  })
+
+  it("the app's database user reads and writes rows but cannot DROP, CREATE or GRANT; nor can the migrate user DROP", async () => {
+    const app = await connect(env().DB_USER!, secret("db_password"))
+    try {
+      await app.query("SELECT COUNT(*) FROM scores")
+      await app.query("UPDATE scores SET points = points WHERE user = 'nobody'")
+      await expect(app.query("DROP TABLE scores")).rejects.toMatchObject({ code: expect.stringMatching(/DENIED/) })
+      await expect(app.query("CREATE TABLE intruder (id INT)")).rejects.toMatchObject({ code: expect.stringMatching(/DENIED/) })
+      await expect(app.query(`GRANT SELECT ON \`${env().DB_NAME}\`.* TO '${env().DB_MIGRATE_USER}'@'%'`)).rejects.toMatchObject({ code: expect.stringMatching(/DENIED/) })
+    } finally {
+      await app.end()
+    }
+    const migrator = await connect(env().DB_MIGRATE_USER!, secret("db_migrate_password"))
+    try {
+      await expect(migrator.query("DROP TABLE scores")).rejects.toMatchObject({ code: expect.stringMatching(/DENIED/) })
+    } finally {
+      await migrator.end()
+    }
+  })
+
+  it("profiles echo and messages: each client runs once its server is healthy and exits 0", async () => {
+    await composeOk(["--profile", "echo", "--profile", "messages", "up", "-d", "echo-client-tcp", "echo-client-udp", "message-client"])
+    for (const service of ["echo-client-tcp", "echo-client-udp", "message-client"]) {
+      const container = await waitUntil(`${service} to exit`, async () => (await containersOf(PROJECT)).find((c) => c.service === service && c.status === "exited"))
+      expect(container.exitCode, await logsOf(service)).toBe(0)
+    }
+    expect(await logsOf("echo-client-tcp")).toContain("echo matched")
+    expect(await logsOf("echo-client-udp")).toContain("echo matched")
+    expect(await logsOf("message-client")).toMatch(/Response: Server received at .*: Hello from compose/)
+  })
+
+  it("profile tools: phpMyAdmin answers on 127.0.0.1", async () => {
+    await composeOk(["--profile", "tools", "up", "-d", "phpmyadmin"])
+    const page = await waitUntil("phpMyAdmin's login page", async () => {
+      const response = await fetch(`http://127.0.0.1:${testPort(80)}/`)
+      return response.ok ? await response.text() : undefined
+    }, 60_000)
+    expect(page).toContain("phpMyAdmin")
+  })
+
+  it("docker-compose stop: every container exits 0 (none killed after the grace period)", async () => {
+    const started = performance.now()
+    await composeOk([...EVERY_PROFILE, "stop"])
+    say(`stop took ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    const containers = await containersOf(PROJECT)
+    expect(containers.length).toBeGreaterThan(10)
+    for (const c of containers) {
+      expect(c.status, c.service).toBe("exited")
+      expect(c.oomKilled, c.service).toBe(false)
+      expect(c.exitCode, `${c.service} exited ${c.exitCode}`).toBe(0)
+    }
+  })
+
+  it("--profile ikhwan brings up only that user's server and client, with db, migrate and dashboard", async () => {
+    const before = await (async () => {
+      await composeOk(["--profile", "all", "start", "db"])
+      return await waitUntil("the database", async () => (await pointsByUser()).get("ikhwan"))
+    })()
+    await composeOk([...EVERY_PROFILE, "down"])
+    await composeOk(["--profile", "ikhwan", "up", "-d"])
+    const services = (await containersOf(PROJECT)).map((c) => c.service).sort()
+    expect(services).toEqual(["client-ikhwan", "dashboard", "db", "migrate", serverService(seed000.servers[0]!)].sort())
+    // The volume outlived `down`: ikhwan's points carry on from where they were.
+    await waitUntil("client-ikhwan to print points", async () => (await logsOf("client-ikhwan")).includes("User: ikhwan, Points: ") || undefined)
+    expect((await pointsByUser()).get("ikhwan")).toBeGreaterThanOrEqual(before)
+  })
+
+  it("down -v leaves no container, volume or network behind", async () => {
+    await composeOk([...EVERY_PROFILE, "down", "-v", "--remove-orphans"])
+    expect(await containersOf(PROJECT)).toEqual([])
+    const label = `label=com.docker.compose.project=${PROJECT}`
+    expect((await runOk("docker", ["volume", "ls", "-q", "--filter", label])).stdout.trim()).toBe("")
+    expect((await runOk("docker", ["network", "ls", "-q", "--filter", label])).stdout.trim()).toBe("")
+  })
+})
