@@ -1,5 +1,9 @@
 import { HelpDoc, Options, ValidationError } from "@effect/cli"
-import { Config, ConfigError, Duration, Effect, Either, Option, ParseResult, Schema } from "effect"
+import { Config, ConfigError, Either, Option, ParseResult, Schema } from "effect"
+import { kindOf } from "../schema/SettingValues.js"
+
+// The value schemas used to live here; settings files written against that still import them from here.
+export { Flag, NonEmptyText, oneOf, Port, PositiveInt, Seconds, SecondsOrZero, Text } from "../schema/SettingValues.js"
 
 /**
  * A program setting: a command-line flag that falls back to an environment variable, then to a documented
@@ -9,57 +13,35 @@ export interface SettingSpec<A> {
   readonly flag: string
   readonly env: string
   readonly schema: Schema.Schema<A, string>
+  /** Absent: the setting is required (the flag or the variable). */
   readonly default?: string
   readonly description: string
+  /** What `--help` calls a text value (`--host address`); numbers and choices name themselves. */
+  readonly placeholder?: string
 }
 
+/** The text of a setting decoded, or why not (without the setting's name: the caller knows where it came from). */
+const decodeText = <A>(spec: Pick<SettingSpec<A>, "schema" | "default">, text: string | undefined): Either.Either<A, string> =>
+  text === undefined
+    ? Either.left("is required but not set")
+    : Either.mapLeft(Schema.decodeEither(spec.schema)(text), (error) => `${message(error)}, got ${JSON.stringify(text)}`)
+
+const message = (error: ParseResult.ParseError) =>
+  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => issue.message).join("; ").replace(/^Unable to decode .* into a number$/, "expected a number")
+
 /** The setting as an environment variable only (what `stack` and the layers read). */
-export const config = <A>(spec: Omit<SettingSpec<A>, "flag" | "description">): Config.Config<A> => {
+export const config = <A>(spec: Omit<SettingSpec<A>, "flag" | "description">): Config.Config<A> =>
   // A required setting that is absent is reported as invalid, not missing, so the message names the variable.
-  const raw = spec.default === undefined
-    ? Config.option(Config.string(spec.env)).pipe(Config.mapOrFail(Option.match({
-      onNone: () => Either.left(ConfigError.InvalidData([spec.env], "is required but not set")),
-      onSome: Either.right
-    })))
-    : Config.string(spec.env).pipe(Config.withDefault(spec.default))
-  return Config.mapOrFail(raw, (text) =>
-    Schema.decodeEither(spec.schema)(text).pipe(
-      Either.mapLeft((error) => ConfigError.InvalidData([spec.env], `${message(error)}, got ${JSON.stringify(text)}`))
-    ))
-}
+  Config.option(Config.string(spec.env)).pipe(Config.mapOrFail((text) =>
+    Either.mapLeft(decodeText(spec, Option.getOrElse(text, () => spec.default)), (why) => ConfigError.InvalidData([spec.env], why))
+  ))
 
 /** A setting that may be absent (`DB_HOST`: unset means the embedded database). */
 export const optionalConfig = <A>(spec: { readonly env: string; readonly schema: Schema.Schema<A, string> }) =>
   Config.option(Config.string(spec.env)).pipe(Config.mapOrFail(Option.match({
     onNone: () => Either.right(Option.none<A>()),
-    onSome: (text) =>
-      Schema.decodeEither(spec.schema)(text).pipe(
-        Either.map(Option.some),
-        Either.mapLeft((error) => ConfigError.InvalidData([spec.env], `${message(error)}, got ${JSON.stringify(text)}`))
-      )
+    onSome: (text) => decodeText(spec, text).pipe(Either.map(Option.some), Either.mapLeft((why) => ConfigError.InvalidData([spec.env], why)))
   })))
-
-/**
- * The setting as a flag with its environment fallback; `--help` shows both names and the default. The
- * fallback is read here rather than with `Options.withFallbackConfig`, so that a bad value is reported in
- * one line of our own: `SERVER_PORT: expected a port number from 0 to 65535, got "99999"`.
- */
-export const option = <A>(spec: SettingSpec<A>): Options.Options<A> =>
-  Options.text(spec.flag).pipe(
-    Options.optional,
-    Options.mapEffect(Option.match({
-      onSome: (text) =>
-        Schema.decodeEither(spec.schema)(text).pipe(
-          Either.mapLeft((error) => invalid(`--${spec.flag}: ${message(error)}, got ${JSON.stringify(text)}`))
-        ),
-      onNone: () => Effect.mapError(config(spec), (error) => invalid(describeConfigError(error)))
-    })),
-    Options.withDescription(
-      `${spec.description} [env ${spec.env}${spec.default === undefined ? "; the flag or the variable is required" : `, default ${spec.default || '""'}`}]`
-    )
-  )
-
-const invalid = (line: string) => ValidationError.invalidValue(HelpDoc.p(`error: ${line}`))
 
 /** A configuration error as one line: `DB_PORT: expected a number, got "x"`. */
 export const describeConfigError = (error: ConfigError.ConfigError): string =>
@@ -72,44 +54,95 @@ export const describeConfigError = (error: ConfigError.ConfigError): string =>
     unsupportedCase: (_, path, text) => `${path.join(".")}: ${text}`
   })
 
-const message = (error: ParseResult.ParseError) =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => issue.message).join("; ").replace(/^Unable to decode .* into a number$/, "expected a number")
+/** The command-line primitive of a setting's kind, read back as text for the setting's own Schema. */
+const primitive = (spec: SettingSpec<unknown>): Options.Options<string> => {
+  const kind = kindOf(spec.schema)
+  switch (kind._tag) {
+    case "Integer":
+      return Options.map(Options.integer(spec.flag), String)
+    case "Seconds":
+      return Options.float(spec.flag).pipe(Options.withPseudoName("seconds"), Options.map(String))
+    case "Choice":
+      return Options.choice(spec.flag, kind.words)
+    case "Text":
+      return Options.text(spec.flag).pipe(Options.withPseudoName(spec.placeholder ?? "text"))
+  }
+}
 
-// The value schemas settings are made of.
-export const Port = Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 65535), Schema.annotations({ message: () => "expected a port number from 0 to 65535" }))
-export const PositiveInt = Schema.NumberFromString.pipe(Schema.int(), Schema.positive(), Schema.annotations({ message: () => "expected a whole number above 0" }))
-export const Text = Schema.String
-export const NonEmptyText = Schema.String.pipe(Schema.minLength(1), Schema.annotations({ message: () => "expected a non-empty value" }))
-export const Flag = Schema.transformOrFail(Schema.String, Schema.Boolean, {
-  strict: true,
-  decode: (text, _, ast) =>
-    /^(true|1|yes|on)$/i.test(text)
-      ? ParseResult.succeed(true)
-      : /^(false|0|no|off)$/i.test(text)
-      ? ParseResult.succeed(false)
-      : ParseResult.fail(new ParseResult.Type(ast, text, "expected true or false")),
-  encode: (bool) => ParseResult.succeed(bool ? "true" : "false")
-})
+/** Which setting a value came from (`--port` or `SERVER_PORT`), and its text (undefined: neither was given). */
+interface Given {
+  readonly source: string
+  readonly text: string | undefined
+}
 
-/** A duration in seconds, fractions allowed (`30`, `0.5`). */
-export const Seconds = Schema.transform(
-  Schema.NumberFromString.pipe(Schema.positive(), Schema.annotations({ message: () => "expected a number of seconds above 0" })),
-  Schema.DurationFromSelf,
-  { strict: true, decode: (seconds) => Duration.millis(Math.round(seconds * 1000)), encode: (d) => Duration.toSeconds(d) }
-)
+const SETTINGS = new WeakMap<object, SettingSpec<unknown>>()
 
-/** One of a fixed set of words, case-insensitive (`TRANSPORT=UDP` works). */
-export const oneOf = <const Words extends ReadonlyArray<string>>(...words: Words) =>
-  Schema.transformOrFail(Schema.String, Schema.Literal(...words), {
-    strict: true,
-    decode: (text, _, ast) => {
-      const word = words.find((w) => w.toLowerCase() === text.toLowerCase())
-      return word === undefined
-        ? ParseResult.fail(new ParseResult.Type(ast, text, `expected one of ${words.join(", ")}`))
-        : ParseResult.succeed(word as Words[number])
-    },
-    encode: (word) => ParseResult.succeed(word as string)
-  })
+/**
+ * The setting as a typed flag (`--port integer`, `--interval seconds`, `--transport tcp | udp`) with its
+ * environment variable as @effect/cli's fallback; `--help` shows the type, both names and the default. The
+ * fallback always succeeds with the variable's text, and the setting's Schema decodes it after, so a bad value
+ * is one line of our own: `SERVER_PORT: expected a port number from 0 to 65535, got "99999"`.
+ */
+export const option = <A>(spec: SettingSpec<A>): Options.Options<A> => {
+  const fromEnv: Config.Config<Given> = Config.map(
+    Config.option(Config.string(spec.env)),
+    (text) => ({ source: spec.env, text: Option.getOrElse(text, () => spec.default) })
+  )
+  const option = primitive(spec as SettingSpec<unknown>).pipe(
+    Options.map((text): Given => ({ source: `--${spec.flag}`, text })),
+    Options.withFallbackConfig(fromEnv),
+    Options.mapEffect(({ source, text }) => Either.mapLeft(decodeText(spec, text), (why) => invalid(`${source}: ${why}`))),
+    Options.withDescription(
+      `${spec.description} [env ${spec.env}, ${spec.default === undefined ? "required" : `default ${spec.default || '""'}`}]`
+    )
+  )
+  SETTINGS.set(option, spec as SettingSpec<unknown>)
+  return option
+}
+
+const invalid = (line: string) => ValidationError.invalidValue(HelpDoc.p(`error: ${line}`))
+
+/** The settings a command was made of, wherever @effect/cli keeps its options inside it. */
+const settingsOf = (command: unknown): ReadonlyMap<string, SettingSpec<unknown>> => {
+  const found = new Map<string, SettingSpec<unknown>>()
+  const seen = new Set<object>()
+  const visit = (value: unknown): void => {
+    if (typeof value !== "object" || value === null || seen.has(value)) return
+    seen.add(value)
+    const spec = SETTINGS.get(value)
+    if (spec !== undefined) found.set(spec.flag, spec)
+    else for (const child of Object.values(value)) visit(child)
+  }
+  visit(command)
+  return found
+}
+
+/**
+ * Decodes each setting given as a flag with its own Schema before @effect/cli parses the command line. A
+ * typed primitive would reject `--port abc` itself, as "'abc' is not a integer", naming no flag; this
+ * reports `--port: expected a port number from 0 to 65535, got "abc"`, as the variable would be. The CLI is
+ * handed each value's canonical text (`--transport UDP` becomes `udp`), which its primitive then accepts.
+ */
+export const checkFlags = (command: unknown, args: ReadonlyArray<string>): Either.Either<Array<string>, string> => {
+  const settings = settingsOf(command)
+  const checked: Array<string> = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg === "--") return Either.right([...checked, ...args.slice(i)])
+    const flag = /^--([^=]+)(?:=([\s\S]*))?$/.exec(arg)
+    const spec = flag === null ? undefined : settings.get(flag[1]!)
+    const text = flag?.[2] ?? args[i + 1]
+    if (spec === undefined || text === undefined) {
+      checked.push(arg)
+      continue
+    }
+    if (flag?.[2] === undefined) i++
+    const decoded = decodeText(spec, text)
+    if (Either.isLeft(decoded)) return Either.left(`--${spec.flag}: ${decoded.left}`)
+    checked.push(`--${spec.flag}`, kindOf(spec.schema)._tag === "Text" ? text : Schema.encodeSync(spec.schema)(decoded.right))
+  }
+  return Either.right(checked)
+}
 
 type Specs = Record<string, SettingSpec<any>>
 type ValueOf<S extends Specs> = { readonly [K in keyof S]: S[K] extends SettingSpec<infer A> ? A : never }

@@ -1,7 +1,8 @@
 import { Config, ConfigError, Duration, Either, Option, Redacted } from "effect"
 import * as Fs from "node:fs"
 import { TimeZoneFromString } from "./Timestamp.js"
-import { config, Flag, optionalConfig, NonEmptyText, Port, PositiveInt, Seconds, Text } from "../cli/Setting.js"
+import { config, optionalConfig } from "../cli/Setting.js"
+import { Flag, NonEmptyText, Port, PositiveInt, Seconds, Text } from "./SettingValues.js"
 
 /** Where the points live: MySQL when `DB_HOST` is set, else the embedded SQLite file. */
 export type DbTarget =
@@ -89,4 +90,4 @@ export const DB_SETTINGS_HELP = `Database settings (environment only): ${
   Object.values(specs)
     .map((spec) => `${spec.env} (${"default" in spec ? `default ${spec.default || '""'}` : spec.note})`)
     .join(", ")
-}. Logging: LOG_LEVEL (default info), LOG_FORMAT (logfmt or json).`
+}. Logging: LOG_LEVEL (default info), LOG_FORMAT (pretty, logfmt or json; default pretty when stderr is a terminal, else logfmt).`

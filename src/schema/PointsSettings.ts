@@ -3,18 +3,12 @@ import * as Fs from "node:fs"
 import { Dialect } from "./PointsProtocol.js"
 import { UserName } from "./ScoreRow.js"
 import { TransportKind } from "./TransportKind.js"
-import { Flag, NonEmptyText, oneOf, option, Port, PositiveInt, Seconds } from "../cli/Setting.js"
+import { option } from "../cli/Setting.js"
 import { STREAM_DEFAULTS } from "../layers/transport/Types.js"
+import { Flag, NonEmptyText, oneOf, Port, PositiveInt, Seconds, SecondsOrZero } from "./SettingValues.js"
 
 /** `TRANSPORT`, case-insensitive. */
 const Transport = oneOf(...TransportKind.literals)
-
-/** A poll interval in seconds; 0 means ask once and exit. */
-const PollSeconds = Schema.transform(
-  Schema.NumberFromString.pipe(Schema.nonNegative(), Schema.annotations({ message: () => "expected a number of seconds, 0 or more" })),
-  Schema.DurationFromSelf,
-  { strict: true, decode: (s) => Duration.millis(Math.round(s * 1000)), encode: Duration.toSeconds }
-)
 
 /**
  * HISTORY_RETENTION: how long ledger rows (the history) are kept. A number with a unit, `s`, `m`, `h` or `d`
@@ -49,17 +43,17 @@ const OptionalFile = Schema.transformOrFail(Schema.String, Schema.OptionFromSelf
 
 /** Settings every points server has, in `server` and `stack` alike. */
 export const sharedServerOptions = {
-  host: option({ flag: "host", env: "SERVER_HOST", schema: NonEmptyText, default: "0.0.0.0", description: "address to listen on" }),
+  host: option({ flag: "host", env: "SERVER_HOST", schema: NonEmptyText, placeholder: "address", default: "0.0.0.0", description: "address to listen on" }),
   interval: option({ flag: "interval", env: "UPDATE_INTERVAL", schema: Seconds, default: "30", description: "seconds between points (fractions allowed)" }),
   idleTimeout: option({ flag: "idle-timeout", env: "IDLE_TIMEOUT", schema: Seconds, default: "60", description: "seconds a silent TCP connection is kept open" }),
   refreshInterval: option({ flag: "refresh-interval", env: "REFRESH_INTERVAL", schema: Seconds, default: "1", description: "seconds between reads of the row back from the database: others' writes are answered within this" }),
   pointsPerTick: option({ flag: "points-per-tick", env: "POINTS_PER_TICK", schema: PositiveInt, default: "1", description: "points added per interval (a roster entry's pointsPerTick wins in a stack)" }),
-  historyRetention: option({ flag: "history-retention", env: "HISTORY_RETENTION", schema: Retention, default: "7d", description: "how long the ledger keeps each interval's row (7d, 12h, 30m, or seconds)" }),
+  historyRetention: option({ flag: "history-retention", env: "HISTORY_RETENTION", schema: Retention, placeholder: "duration", default: "7d", description: "how long the ledger keeps each interval's row (7d, 12h, 30m, or seconds)" }),
   maxConnections: option({ flag: "max-connections", env: "MAX_CONNECTIONS", schema: PositiveInt, default: String(STREAM_DEFAULTS.maxConnections), description: "TCP connections served at once; one more gets an ERROR line and is closed" }),
   requestTimeout: option({ flag: "request-timeout", env: "REQUEST_TIMEOUT", schema: Seconds, default: String(STREAM_DEFAULTS.requestTimeoutSeconds), description: "seconds a TCP request may take from its first byte to its last (slow clients are cut)" }),
   shutdownTimeout: option({ flag: "shutdown-timeout", env: "SHUTDOWN_TIMEOUT", schema: Seconds, default: String(STREAM_DEFAULTS.shutdownTimeoutSeconds), description: "seconds a stopping server gives requests under way before it closes what is left" }),
-  tlsCert: option({ flag: "tls-cert", env: "TLS_CERT_FILE", schema: OptionalFile, default: "", description: "PEM certificate (chain) file: with TLS_KEY_FILE, TCP speaks TLS" }),
-  tlsKey: option({ flag: "tls-key", env: "TLS_KEY_FILE", schema: OptionalFile, default: "", description: "PEM private key file of TLS_CERT_FILE" })
+  tlsCert: option({ flag: "tls-cert", env: "TLS_CERT_FILE", schema: OptionalFile, placeholder: "file", default: "", description: "PEM certificate (chain) file: with TLS_KEY_FILE, TCP speaks TLS" }),
+  tlsKey: option({ flag: "tls-key", env: "TLS_KEY_FILE", schema: OptionalFile, placeholder: "file", default: "", description: "PEM private key file of TLS_CERT_FILE" })
 }
 
 /** The server's TLS identity, if both files are given; one without the other is a bad configuration. */
@@ -71,9 +65,9 @@ export const serverTls = (settings: { readonly tlsCert: Option.Option<string>; r
     : Effect.fail(ConfigError.InvalidData([Option.isSome(settings.tlsCert) ? "TLS_KEY_FILE" : "TLS_CERT_FILE"], "TLS_CERT_FILE and TLS_KEY_FILE are set together or not at all"))
 
 export const serverOptions = {
-  user: option({ flag: "user", env: "SERVER_USER", schema: UserName, description: "the user whose row this server owns" }),
+  user: option({ flag: "user", env: "SERVER_USER", schema: UserName, placeholder: "name", description: "the user whose row this server owns" }),
   port: option({ flag: "port", env: "SERVER_PORT", schema: Port, default: "5001", description: "port to listen on" }),
-  transport: option({ flag: "transport", env: "TRANSPORT", schema: Transport, default: "tcp", description: "tcp or udp" }),
+  transport: option({ flag: "transport", env: "TRANSPORT", schema: Transport, default: "tcp", description: "the transport to serve on" }),
   ...sharedServerOptions
 }
 
@@ -86,13 +80,13 @@ export const retryOptions = {
 }
 
 export const clientOptions = {
-  host: option({ flag: "host", env: "TARGET_HOST", schema: NonEmptyText, default: "127.0.0.1", description: "server to ask" }),
+  host: option({ flag: "host", env: "TARGET_HOST", schema: NonEmptyText, placeholder: "address", default: "127.0.0.1", description: "server to ask" }),
   port: option({ flag: "port", env: "TARGET_PORT", schema: Port, default: "5001", description: "its port" }),
-  transport: option({ flag: "transport", env: "TRANSPORT", schema: Transport, default: "tcp", description: "tcp or udp" }),
-  dialect: option({ flag: "dialect", env: "CLIENT_DIALECT", schema: oneOf(...Dialect.literals), default: "REQUEST_LATEST_POINTS", description: "REQUEST_LATEST_POINTS (seed 002) or get_data (seed 001)" }),
-  interval: option({ flag: "interval", env: "POLL_INTERVAL", schema: PollSeconds, default: "0", description: "seconds between polls; 0 asks once and exits" }),
+  transport: option({ flag: "transport", env: "TRANSPORT", schema: Transport, default: "tcp", description: "the transport to ask over" }),
+  dialect: option({ flag: "dialect", env: "CLIENT_DIALECT", schema: oneOf(...Dialect.literals), default: "REQUEST_LATEST_POINTS", description: "the request to send: seed 002's REQUEST_LATEST_POINTS or seed 001's get_data" }),
+  interval: option({ flag: "interval", env: "POLL_INTERVAL", schema: SecondsOrZero, default: "0", description: "seconds between polls; 0 asks once and exits" }),
   tls: option({ flag: "tls", env: "TLS", schema: Flag, default: "false", description: "speak TLS to the server (TCP), verifying its certificate and name" }),
-  tlsCa: option({ flag: "tls-ca", env: "TLS_CA_FILE", schema: OptionalFile, default: "", description: "PEM file of the CA to trust instead of the system's (a private CA)" }),
+  tlsCa: option({ flag: "tls-ca", env: "TLS_CA_FILE", schema: OptionalFile, placeholder: "file", default: "", description: "PEM file of the CA to trust instead of the system's (a private CA)" }),
   ...retryOptions
 }
 

@@ -1,8 +1,9 @@
 import { retryOptions, sharedServerOptions } from "./PointsSettings.js"
-import { Flag, NonEmptyText, option, Seconds } from "../cli/Setting.js"
+import { option } from "../cli/Setting.js"
+import { Flag, NonEmptyText, Seconds } from "./SettingValues.js"
 
 export const stackOptions = {
-  roster: option({ flag: "roster", env: "ROSTER", schema: NonEmptyText, default: "seed000", description: "seed000, seed001, seed002, or a roster JSON file" }),
+  roster: option({ flag: "roster", env: "ROSTER", schema: NonEmptyText, placeholder: "roster", default: "seed000", description: "seed000, seed001, seed002, or a roster JSON file" }),
   clients: option({ flag: "clients", env: "STACK_CLIENTS", schema: Flag, default: "true", description: "run one polling client per server" }),
   echo: option({ flag: "echo", env: "STACK_ECHO", schema: Flag, default: "true", description: "also run the echo servers (seed 003; settings ECHO_*)" }),
   dashboard: option({ flag: "dashboard", env: "STACK_DASHBOARD", schema: Flag, default: "true", description: "also run the web dashboard (settings HTTP_PORT, HTTP_HOST, ADMIN_TOKEN)" }),

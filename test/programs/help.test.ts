@@ -17,13 +17,24 @@ describe.concurrent("--help", () => {
   for (const [program, variables] of Object.entries(PROGRAMS)) {
     it(`${program} --help exits 0 and names its settings`, async () => {
       const file = Path.join(ROOT, "src/programs", `${program}.ts`)
-      const { code, stdout } = await runCommand(process.execPath, ["--import", "tsx", file, "--help"], { env: { NO_COLOR: "1" } })
+      const { code, stdout } = await runCommand(process.execPath, ["--import", "tsx", file, "--help"], { env: { NO_COLOR: "1" }, timeoutMs: 60_000 })
       expect(code).toBe(0)
       expect(stdout).toContain(`scoreline ${program}`)
-      for (const variable of variables) expect(stdout).toContain(`[env ${variable}`)
+      for (const variable of variables) expect(stdout).toMatch(new RegExp(`\\[env ${variable}, (default .*|required)\\]`))
+      // Every flag is typed: the CLI's generic "text" never shows, and no setting of ours is called optional.
+      expect(stdout).not.toContain("A user-defined piece of text")
+      expect(stdout).not.toMatch(/--(?!completions|log-level|help|wizard|version)[a-z-]+ text\b/)
+      const settingsHelp = stdout.slice(stdout.indexOf("OPTIONS"), stdout.indexOf("--completions"))
+      expect(settingsHelp).not.toContain("optional")
+      if (program === "server") {
+        expect(stdout).toMatch(/--user name[^\n]*\n+\s+the user whose row this server owns \[env SERVER_USER, required\]/)
+        expect(stdout).toMatch(/--port integer[^\n]*\n+\s+An integer\.\n+\s+port to listen on \[env SERVER_PORT, default 5001\]/)
+        expect(stdout).toContain("--transport tcp | udp")
+        expect(stdout).toContain("--interval seconds")
+      }
       if (program === "server" || program === "stack") {
         for (const variable of ["DB_HOST", "DB_PASS_FILE", "DB_FILE", "TIME_ZONE", "LOG_LEVEL"]) expect(stdout).toContain(variable)
       }
-    })
+    }, 60_000)
   }
 })

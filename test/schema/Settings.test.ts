@@ -4,7 +4,8 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { DbSettings } from "../../src/schema/DbSettings.js"
-import { config, Port, Seconds } from "../../src/cli/Setting.js"
+import { config } from "../../src/cli/Setting.js"
+import { Port, Seconds } from "../../src/schema/SettingValues.js"
 import { Retention } from "../../src/schema/PointsSettings.js"
 
 const withEnv = (env: Record<string, string>) => Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
@@ -34,7 +35,7 @@ describe("settings", () => {
     Effect.gen(function*() {
       const failure = (env: Record<string, string>) =>
         Effect.map(Effect.either(DbSettings.pipe(withEnv(env))), (result) => (Either.isLeft(result) ? String(result.left) : "accepted"))
-      expect(yield* failure({ DB_HOST: "db", DB_PORT: "x" })).toMatch(/DB_PORT.*expected a number, got "x"/)
+      expect(yield* failure({ DB_HOST: "db", DB_PORT: "x" })).toMatch(/DB_PORT.*expected a port number from 0 to 65535, got "x"/)
       expect(yield* failure({ TIME_ZONE: "Mars/Olympus" })).toMatch(/TIME_ZONE.*unknown time zone "Mars\/Olympus"/)
       expect(yield* failure({ DB_HOST: "db", DB_PASS_FILE: "/nonexistent/secret" })).toMatch(/DB_PASS_FILE.*cannot read \/nonexistent\/secret/)
       expect(yield* failure({ DB_MIGRATE: "maybe" })).toMatch(/DB_MIGRATE.*expected true or false/)
