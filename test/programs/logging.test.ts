@@ -1,5 +1,7 @@
+import { spawnSync } from "node:child_process"
+import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
-import { freePort } from "../support/processes.js"
+import { freePort, ROOT, startCommand } from "../support/processes.js"
 import { usePrograms } from "./harness.js"
 
 /** A client with nothing to talk to: it logs a warning per failed try, then fails with its one line. */
@@ -38,4 +40,22 @@ describe("logging settings", () => {
     expect(await client.exited).toBe(1)
     expect(client.stderr().trim()).toBe('error: LOG_LEVEL: expected one of trace, debug, info, warning, error, none, got "loud"')
   })
+
+  // script(1) (util-linux) runs the program on a pseudo-terminal, as a person's shell would.
+  const hasScript = spawnSync("script", ["--version"]).status === 0
+  const atTerminal = (env: Record<string, string>) => {
+    const program = `'${process.execPath}' --import tsx '${Path.join(ROOT, "src/programs/client.ts")}'`
+    return startCommand("script", ["-qec", program, "/dev/null"], { NO_COLOR: "1", ...env })
+  }
+
+  it.skipIf(!hasScript)("at a terminal, logs are short (level, message, annotations); LOG_FORMAT=logfmt keeps full lines", async () => {
+    const pretty = atTerminal(await failingClient({}))
+    const logfmt = atTerminal(await failingClient({ LOG_FORMAT: "logfmt" }))
+    expect(await pretty.exited).toBe(1)
+    expect(await logfmt.exited).toBe(1)
+    expect(pretty.stdout()).toMatch(/^WARN  no answer error="tcp:\/\/127\.0\.0\.1:\d+: cannot connect to .*ECONNREFUSED"\r?$/m)
+    expect(pretty.stdout()).not.toMatch(/timestamp=|fiber=/)
+    expect(logfmt.stdout()).toMatch(/^timestamp=\S+ level=WARN fiber=#\d+ message="no answer" error=/m)
+  }, 60_000)
 })
+
