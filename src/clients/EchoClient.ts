@@ -1,7 +1,9 @@
-import { Data, Duration, Effect, Option } from "effect"
+import { Duration, Effect, Stream } from "effect"
 import { concatBytes, sameBytes, toBytes } from "../schema/Bytes.js"
 import { ECHO_PIECE_BYTES, pieces } from "../schema/EchoProtocol.js"
+import { chunks } from "../layers/transport/readToEnd.js"
 import { formatAddress, Transport, type TransportError } from "../layers/Transport.js"
+import { ExchangeError } from "./ExchangeError.js"
 
 export interface EchoTarget {
   readonly host: string
@@ -10,31 +12,20 @@ export interface EchoTarget {
   readonly timeout: Duration.DurationInput
 }
 
-export class EchoError extends Data.TaggedError("EchoError")<{
-  readonly reason: "Unreachable" | "Timeout" | "ClosedEarly" | "Mismatch"
-  readonly target: string
-  readonly detail: string
-}> {
-  override get message() {
-    // A transport error already names the address.
-    return this.reason === "Unreachable" ? this.detail : `${this.target}: ${this.detail}`
-  }
-}
-
 /** Fails unless the echo is exactly what was sent. */
 const verify = (target: string, sent: Uint8Array, echoed: Uint8Array) =>
   sameBytes(sent, echoed)
     ? Effect.succeed(echoed)
-    : Effect.fail(new EchoError({ reason: "Mismatch", target, detail: `the echo differs from what was sent (${echoed.length} of ${sent.length} bytes back)` }))
+    : Effect.fail(new ExchangeError({ reason: "Mismatch", target, detail: `the echo differs from what was sent (${echoed.length} of ${sent.length} bytes back)` }))
 
 const withTimeout = (target: string, timeout: Duration.DurationInput) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.timeoutFail(effect, {
     duration: timeout,
-    onTimeout: () => new EchoError({ reason: "Timeout", target, detail: `no complete echo within ${Duration.format(timeout)}` })
+    onTimeout: () => new ExchangeError({ reason: "Timeout", target, detail: `no complete echo within ${Duration.format(timeout)}` })
   })
 
 const unreachable = (target: string) => (error: TransportError) =>
-  new EchoError({ reason: "Unreachable", target, detail: error.message })
+  new ExchangeError({ reason: "Unreachable", target, detail: error.message })
 
 /**
  * Seed 003's TCP client: the whole message in one write, then reads until as many bytes came back, handing
@@ -52,19 +43,21 @@ export const echoOverTcp = <E, R>(
     const transport = yield* Transport
     const connection = yield* Effect.mapError(transport.connect(target), unreachable(where))
     yield* Effect.mapError(connection.write(sent), unreachable(where))
-    const received: Array<Uint8Array> = []
-    let count = 0
-    while (count < sent.length) {
-      const chunk = yield* Effect.mapError(connection.read, unreachable(where))
-      if (Option.isNone(chunk)) {
-        return yield* new EchoError({ reason: "ClosedEarly", target: where, detail: `the server closed after ${count} of ${sent.length} bytes` })
-      }
-      for (const piece of pieces(chunk.value, ECHO_PIECE_BYTES)) yield* onPiece(piece)
-      received.push(chunk.value)
-      count += chunk.value.length
+    // No more is read once as many bytes are back: seed 003's server never closes first.
+    const received = yield* chunks(connection).pipe(
+      Stream.mapError(unreachable(where)),
+      Stream.tap((chunk) => Effect.forEach(pieces(chunk, ECHO_PIECE_BYTES), onPiece, { discard: true })),
+      Stream.runFoldWhile(
+        { chunks: [] as Array<Uint8Array>, count: 0 },
+        ({ count }) => count < sent.length,
+        ({ chunks, count }, chunk) => ({ chunks: [...chunks, chunk], count: count + chunk.length })
+      )
+    )
+    if (received.count < sent.length) {
+      return yield* new ExchangeError({ reason: "ClosedEarly", target: where, detail: `the server closed after ${received.count} of ${sent.length} bytes` })
     }
     yield* connection.end
-    return concatBytes(received)
+    return concatBytes(received.chunks)
   })).pipe(withTimeout(where, target.timeout), Effect.flatMap((echoed) => verify(where, sent, echoed)))
 }
 

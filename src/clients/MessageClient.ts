@@ -1,23 +1,14 @@
-import { Console, Data, Duration, Effect, Option } from "effect"
+import { Console, Duration, Effect, Option } from "effect"
 import { LinePrompt } from "../layers/LinePrompt.js"
+import { readToEnd } from "../layers/transport/readToEnd.js"
 import { formatAddress, Transport, type TransportError } from "../layers/Transport.js"
+import { ExchangeError } from "./ExchangeError.js"
 
 export interface MessageTarget {
   readonly host: string
   readonly port: number
   /** How long one exchange may take, connect to the server's close. */
   readonly timeout: Duration.DurationInput
-}
-
-export class MessageError extends Data.TaggedError("MessageError")<{
-  readonly reason: "Unreachable" | "Timeout" | "NoReply" | "Refused"
-  readonly target: string
-  readonly detail: string
-}> {
-  override get message() {
-    // A transport error already names the address.
-    return this.reason === "Unreachable" ? this.detail : `${this.target}: ${this.detail}`
-  }
 }
 
 /** More than any receipt of a 1024-byte message; a server that streams past it is cut off. */
@@ -27,37 +18,29 @@ const MAX_REPLY_BYTES = 64 * 1024
  * One exchange, as seed 004's client does it: the message with no terminator, then the reply read to EOF
  * (seed 004's server sends no terminator; its close ends the reply), then our own graceful close.
  */
-export const sendMessage = (target: MessageTarget, message: string): Effect.Effect<string, MessageError, Transport> => {
+export const sendMessage = (target: MessageTarget, message: string): Effect.Effect<string, ExchangeError, Transport> => {
   const where = formatAddress(target)
-  const unreachable = (error: TransportError) => new MessageError({ reason: "Unreachable", target: where, detail: error.message })
+  const unreachable = (error: TransportError) => new ExchangeError({ reason: "Unreachable", target: where, detail: error.message })
   return Effect.scoped(Effect.gen(function*() {
     const transport = yield* Transport
     const connection = yield* transport.connect(target)
     yield* connection.write(message)
-    const decoder = new TextDecoder()
-    let reply = ""
-    let bytes = 0
-    while (bytes < MAX_REPLY_BYTES) {
-      const chunk = yield* connection.read
-      if (Option.isNone(chunk)) break
-      bytes += chunk.value.length
-      reply += decoder.decode(chunk.value, { stream: true })
-    }
+    const reply = yield* readToEnd(connection, MAX_REPLY_BYTES)
     yield* connection.end
-    return reply + decoder.decode()
+    return reply
   })).pipe(
     Effect.mapError(unreachable),
     Effect.timeoutFail({
       duration: target.timeout,
-      onTimeout: () => new MessageError({ reason: "Timeout", target: where, detail: `no reply within ${Duration.format(target.timeout)}` })
+      onTimeout: () => new ExchangeError({ reason: "Timeout", target: where, detail: `no reply within ${Duration.format(target.timeout)}` })
     }),
     Effect.filterOrFail(
       (reply) => reply !== "",
-      () => new MessageError({ reason: "NoReply", target: where, detail: "the server closed without replying" })
+      () => new ExchangeError({ reason: "NoReply", target: where, detail: "the server closed without replying" })
     ),
     Effect.filterOrFail(
       (reply) => !reply.startsWith("ERROR "),
-      (reply) => new MessageError({ reason: "Refused", target: where, detail: `the server refused the message: ${reply}` })
+      (reply) => new ExchangeError({ reason: "Refused", target: where, detail: `the server refused the message: ${reply}` })
     ),
     Effect.tap((reply) => Effect.logDebug("reply received").pipe(Effect.annotateLogs({ reply })))
   )

@@ -1,6 +1,7 @@
-import { Data, Duration, Effect, Either, Option, Schedule, Schema } from "effect"
+import { Data, Duration, Effect, Either, Option, Schedule, Schema, Stream } from "effect"
 import { type Dialect, type PointsReply, ReplyLine, RequestFromText } from "../schema/PointsProtocol.js"
 import type { TransportKind } from "../schema/TransportKind.js"
+import { chunks } from "../layers/transport/readToEnd.js"
 import { type ConnectOptions, type Connection, formatAddress, Transport, type TransportError } from "../layers/Transport.js"
 
 export interface PointsTarget {
@@ -53,18 +54,17 @@ const requestFor = (dialect: Dialect) =>
  */
 const isBareRefusal = (text: string) => /^ERROR \S|^Invalid command\. Use 'get_data' or 'quit'$/.test(text)
 
+const isComplete = (text: string) =>
+  text.length >= MAX_REPLY_BYTES || text.includes("\n") || Either.isRight(Schema.decodeEither(ReplyLine)(text)) || isBareRefusal(text)
+
 const readReply = (connection: Connection) =>
-  Effect.gen(function*() {
-    const decoder = new TextDecoder()
-    let text = ""
-    while (text.length < MAX_REPLY_BYTES) {
-      const chunk = yield* connection.read
-      if (Option.isNone(chunk)) break
-      text += decoder.decode(chunk.value, { stream: true })
-      if (text.includes("\n") || Either.isRight(Schema.decodeEither(ReplyLine)(text)) || isBareRefusal(text)) break
-    }
-    return text.split("\n")[0]!.replace(/\r$/, "")
-  })
+  chunks(connection).pipe(
+    Stream.decodeText(),
+    Stream.scan("", (text, piece) => text + piece),
+    Stream.takeUntil(isComplete),
+    Stream.runLast,
+    Effect.map((text) => Option.getOrElse(text, () => "").split("\n")[0]!.replace(/\r$/, ""))
+  )
 
 const interpret = (target: string) => (line: string): Effect.Effect<Answer, ClientError> =>
   Schema.decodeEither(ReplyLine)(line).pipe(

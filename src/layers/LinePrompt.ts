@@ -7,8 +7,7 @@ export interface LinePromptShape {
   readonly ask: (prompt: string) => Effect.Effect<Option.Option<string>>
 }
 
-const nextLine = (lines: Mailbox.Mailbox<string>) =>
-  lines.take.pipe(Effect.map(Option.some), Effect.catchTag("NoSuchElementException", () => Effect.succeedNone))
+const nextLine = (lines: Mailbox.Mailbox<string>) => Effect.optionFromOptional(lines.take)
 
 /**
  * node:readline on stdin/stdout as a scoped resource: lines go into a mailbox as they arrive (a pipe may deliver
