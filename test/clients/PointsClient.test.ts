@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Fiber, Layer, Option, TestClock } from "effect"
+import { Effect, Either, Fiber, Layer, Option, Ref, TestClock } from "effect"
 import { Db } from "../../src/layers/Db.js"
 import { askPointsWithRetry, pollPoints } from "../../src/clients/PointsClient.js"
 import { servePoints } from "../../src/servers/PointsServer.js"
@@ -79,5 +79,45 @@ describe("points client", () => {
       yield* startServer
       yield* TestClock.adjust("11 seconds")
       expect(seen).toHaveLength(1)
+    }).pipe(Effect.provide(TestLayers)))
+
+  /** A stand-in at PORT answering the n-th connection (1, 2, …) with `answer(n)`; it counts connections. */
+  const fakeServer = (answer: (n: number) => string) =>
+    Effect.gen(function*() {
+      const transport = yield* Transport
+      const listener = yield* transport.listenStream({ host: "memory", port: PORT })
+      const connections = yield* Ref.make(0)
+      yield* Effect.forkScoped(listener.serve((connection) =>
+        Effect.gen(function*() {
+          const n = yield* Ref.updateAndGet(connections, (n) => n + 1)
+          yield* connection.read
+          yield* connection.write(answer(n))
+          yield* connection.end
+        })
+      ))
+      return connections
+    })
+
+  it.scoped("retries a server that answers ERROR (its database is down) and takes the reply once it comes", () =>
+    Effect.gen(function*() {
+      const connections = yield* fakeServer((n) =>
+        n < 3 ? "ERROR database unavailable\n" : "User: jerry, Points: 7, Last Update: 2024-01-02 03:04:05\n"
+      )
+      const asking = yield* Effect.fork(askPointsWithRetry(target, policy))
+      yield* TestClock.adjust("3 seconds") // waits 1 s, then 2 s
+      const answer = yield* Fiber.join(asking)
+      expect(answer.reply.points).toBe(7)
+      expect(yield* Ref.get(connections)).toBe(3)
+    }).pipe(Effect.provide(TestLayers)))
+
+  it.scoped("stops at once at something that is not a points server", () =>
+    Effect.gen(function*() {
+      const connections = yield* fakeServer(() => "SSH-2.0-OpenSSH_9.6\r\n")
+      const asking = yield* Effect.fork(Effect.either(askPointsWithRetry(target, policy)))
+      yield* TestClock.adjust("30 seconds") // longer than every retry together
+      const result = yield* Fiber.join(asking)
+      expect(Either.isLeft(result) && result.left.reason).toBe("BadReply")
+      expect(Either.isLeft(result) && result.left.message).toBe('tcp://memory:5001: not a points reply: "SSH-2.0-OpenSSH_9.6"')
+      expect(yield* Ref.get(connections)).toBe(1)
     }).pipe(Effect.provide(TestLayers)))
 })
