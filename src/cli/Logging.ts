@@ -51,14 +51,17 @@ const COLORS: Partial<Record<LogLevel.LogLevel["_tag"], string>> = {
   Trace: "\x1b[2m"
 }
 
+const terminal = process.stderr.isTTY === true
+const logLevel = config({ env: "LOG_LEVEL", schema: oneOf(...LOG_LEVELS), default: "info" })
+const logFormat = config({ env: "LOG_FORMAT", schema: oneOf(...LOG_FORMATS), default: defaultLogFormat(terminal) })
+
 /**
  * Structured logs on stderr, one event per line (`LOG_FORMAT` pretty, logfmt or json; `LOG_LEVEL`), so stdout
  * carries only what a program prints for its user (a client's replies).
  */
 export const LoggingFromEnv = Layer.unwrapEffect(Effect.gen(function*() {
-  const terminal = process.stderr.isTTY === true
-  const level = yield* config({ env: "LOG_LEVEL", schema: oneOf(...LOG_LEVELS), default: "info" })
-  const format = yield* config({ env: "LOG_FORMAT", schema: oneOf(...LOG_FORMATS), default: defaultLogFormat(terminal) })
+  const level = yield* logLevel
+  const format = yield* logFormat
   const logger = format === "json"
     ? Logger.jsonLogger
     : format === "pretty"

@@ -20,6 +20,14 @@ export interface SettingSpec<A> {
   readonly placeholder?: string
 }
 
+const DECLARED = new Set<string>()
+
+/**
+ * The environment variable of every setting declared so far with `option`, `config` or `optionalConfig`
+ * (every settings module declares its own when it is loaded), for tests that must start programs clean.
+ */
+export const declaredVariables = (): ReadonlySet<string> => DECLARED
+
 /** The text of a setting decoded, or why not (without the setting's name: the caller knows where it came from). */
 const decodeText = <A>(spec: Pick<SettingSpec<A>, "schema" | "default">, text: string | undefined): Either.Either<A, string> =>
   text === undefined
@@ -30,18 +38,22 @@ const message = (error: ParseResult.ParseError) =>
   ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => issue.message).join("; ").replace(/^Unable to decode .* into a number$/, "expected a number")
 
 /** The setting as an environment variable only (what `stack` and the layers read). */
-export const config = <A>(spec: Omit<SettingSpec<A>, "flag" | "description">): Config.Config<A> =>
+export const config = <A>(spec: Omit<SettingSpec<A>, "flag" | "description">): Config.Config<A> => {
+  DECLARED.add(spec.env)
   // A required setting that is absent is reported as invalid, not missing, so the message names the variable.
-  Config.option(Config.string(spec.env)).pipe(Config.mapOrFail((text) =>
+  return Config.option(Config.string(spec.env)).pipe(Config.mapOrFail((text) =>
     Either.mapLeft(decodeText(spec, Option.getOrElse(text, () => spec.default)), (why) => ConfigError.InvalidData([spec.env], why))
   ))
+}
 
 /** A setting that may be absent (`DB_HOST`: unset means the embedded database). */
-export const optionalConfig = <A>(spec: { readonly env: string; readonly schema: Schema.Schema<A, string> }) =>
-  Config.option(Config.string(spec.env)).pipe(Config.mapOrFail(Option.match({
+export const optionalConfig = <A>(spec: { readonly env: string; readonly schema: Schema.Schema<A, string> }) => {
+  DECLARED.add(spec.env)
+  return Config.option(Config.string(spec.env)).pipe(Config.mapOrFail(Option.match({
     onNone: () => Either.right(Option.none<A>()),
     onSome: (text) => decodeText(spec, text).pipe(Either.map(Option.some), Either.mapLeft((why) => ConfigError.InvalidData([spec.env], why)))
   })))
+}
 
 /** A configuration error as one line: `DB_PORT: expected a number, got "x"`. */
 export const describeConfigError = (error: ConfigError.ConfigError): string =>
@@ -84,6 +96,7 @@ const SETTINGS = new WeakMap<object, SettingSpec<unknown>>()
  * is one line of our own: `SERVER_PORT: expected a port number from 0 to 65535, got "99999"`.
  */
 export const option = <A>(spec: SettingSpec<A>): Options.Options<A> => {
+  DECLARED.add(spec.env)
   const fromEnv: Config.Config<Given> = Config.map(
     Config.option(Config.string(spec.env)),
     (text) => ({ source: spec.env, text: Option.getOrElse(text, () => spec.default) })

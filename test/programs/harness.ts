@@ -13,6 +13,7 @@ import { bindPointsServer } from "../../src/servers/PointsServer.js"
 import { Metrics } from "../../src/layers/Metrics.js"
 import { Ticker } from "../../src/layers/Ticker.js"
 import { Transport } from "../../src/layers/Transport.js"
+import { isSettingVariable } from "../support/cleanEnv.js"
 import { type Running, startCommand, startProgram } from "../support/processes.js"
 
 /**
@@ -20,16 +21,9 @@ import { type Running, startCommand, startProgram } from "../support/processes.j
  * as the `server` program), raw TCP/UDP peers that behave like the seeds' clients, and the embedded database.
  */
 
-// Spawned programs inherit this process's environment: settings a developer or CI exported (DB_HOST, TZ…)
-// must not leak into them, or an "embedded" test would quietly run against MySQL.
-for (
-  const name of [
-    "DB_HOST", "DB_PORT", "DB_USER", "DB_PASS", "DB_PASS_FILE", "DB_NAME", "DB_FILE", "DB_MIGRATE", "DB_POOL_SIZE",
-    "DB_CONNECT_TIMEOUT", "TIME_ZONE", "TZ", "SERVER_USER", "SERVER_PORT", "SERVER_HOST", "TRANSPORT", "UPDATE_INTERVAL",
-    "IDLE_TIMEOUT", "TARGET_HOST", "TARGET_PORT", "CLIENT_DIALECT", "POLL_INTERVAL", "CLIENT_TRIES",
-    "CLIENT_RETRY_DELAY", "CLIENT_RETRY_MAX_DELAY", "CLIENT_TIMEOUT", "LOG_FORMAT", "LOG_LEVEL"
-  ]
-) delete process.env[name]
+// Settings a developer or CI exported (DB_HOST, TZ…) must not reach what runs in this process either, or an
+// "embedded" test would quietly run against MySQL. (Spawned programs get a clean environment: processes.ts.)
+for (const name of Object.keys(process.env)) if (isSettingVariable(name)) delete process.env[name]
 
 export const LOOPBACK = "127.0.0.1"
 export const UTC = DateTime.zoneUnsafeMakeNamed("UTC")

@@ -4,6 +4,7 @@ import * as Net from "node:net"
 import { performance } from "node:perf_hooks"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import { withoutSettings } from "./cleanEnv.js"
 
 export const ROOT = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "../..")
 
@@ -43,7 +44,8 @@ export const startProgram = (
 export const startCommand = (command: string, args: ReadonlyArray<string>, env: Record<string, string> = {}): Running => {
   const child = spawn(command, args, {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: "info", ...env },
+    // Only the settings the test gives: none a developer or CI exported leaks in (DB_HOST, ROSTER, TZ…).
+    env: { ...withoutSettings(process.env), LOG_LEVEL: "info", ...env },
     stdio: ["pipe", "pipe", "pipe"]
   })
   let out = ""
