@@ -1,7 +1,7 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { MysqlClient, MysqlMigrator } from "@effect/sql-mysql2"
 import { SqliteClient, SqliteMigrator } from "@effect/sql-sqlite-node"
-import { Context, type DateTime, type Duration, Effect, Layer, type Option, Schedule } from "effect"
+import { Context, type DateTime, Duration, Effect, Layer, type Option, Ref, Schedule } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { migrations } from "../../migrations/index.js"
@@ -127,10 +127,19 @@ export class Db extends Context.Tag("scoreline/Db")<Db, DbShape>() {
     const where = settings.target._tag === "Mysql"
       ? `mysql://${settings.target.user}@${settings.target.host}:${settings.target.port}/${settings.target.database}`
       : `sqlite:${settings.target.file}`
+    // Said once, not once a try: the retries are the expected case while a compose stack comes up.
+    const warned = yield* Ref.make(false)
     const retried = settings.target._tag === "Mysql"
       ? Db.layer(settings).pipe(
         Layer.tapError((error) =>
-          Effect.logWarning("database not ready, retrying").pipe(Effect.annotateLogs({ database: where, error: describeCause(error) }))
+          isTransient(error)
+            ? Effect.whenEffect(
+              Effect.logWarning("database not ready, retrying").pipe(
+                Effect.annotateLogs({ database: where, error: describeCause(error), for: Duration.format(settings.connectTimeout) })
+              ),
+              Effect.map(Ref.getAndSet(warned, true), (already) => !already)
+            )
+            : Effect.void
         ),
         Layer.retry(
           Schedule.exponential("250 millis", 2).pipe(
