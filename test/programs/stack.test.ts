@@ -3,19 +3,29 @@ import { Effect } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { loadRoster } from "../../src/cli/RosterFile.js"
-import { canBind, freePort, type Running, startProgram } from "../support/processes.js"
-import { tcpExchange } from "./harness.js"
-
-const running: Array<Running> = []
-afterEach(() => {
-  for (const program of running.splice(0)) program.kill("SIGKILL")
-})
+import { canBind, freePort } from "../support/processes.js"
+import { commaReply, pipeReply, TcpPeer, tcpExchange, udpExchange, useEmbeddedDb, usePrograms } from "./harness.js"
 
 const tmp = Fs.mkdtempSync(Path.join(Os.tmpdir(), "scoreline-stack-"))
 
+/** Seed 001's exchange: `get_data` with no terminator, the reply with none, then `quit`. */
+const askPipe = async (port: number) => {
+  const peer = await TcpPeer.connect(port)
+  try {
+    await peer.write("get_data")
+    const reply = await peer.readPipeReply()
+    await peer.write("quit")
+    return reply
+  } finally {
+    peer.destroy()
+  }
+}
+
 describe("stack", () => {
+  const embedded = useEmbeddedDb()
+  const start = usePrograms()
   it("runs every server of a roster with a polling client each, then stops cleanly on SIGTERM", async () => {
     const [tcpPort, udpPort, echoPort, messagePort] = [await freePort(), await freePort(), await freePort(), await freePort()]
     const roster = Path.join(tmp, "roster.json")
@@ -27,7 +37,7 @@ describe("stack", () => {
         { user: "bob", transport: "udp", port: udpPort }
       ]
     }))
-    const stack = startProgram("stack", [], {
+    const stack = start("stack", {
       ROSTER: roster,
       SERVER_HOST: "127.0.0.1",
       DB_FILE: Path.join(tmp, "stack.db"),
@@ -39,7 +49,6 @@ describe("stack", () => {
       MESSAGE_PORT: String(messagePort),
       HTTP_PORT: "0"
     })
-    running.push(stack)
     // Each client sees its own server's points grow, in its own dialect.
     await stack.waitFor(/message="User: alice \| Points: [2-9] \| Last Update: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d" client=alice/)
     await stack.waitFor(/message="User: bob, Points: [2-9], Last Update: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d" client=bob/)
@@ -57,7 +66,7 @@ describe("stack", () => {
     const tcpPort = await freePort()
     const roster = Path.join(tmp, "solo.json")
     Fs.writeFileSync(roster, JSON.stringify({ name: "solo", description: "", servers: [{ user: "carol", transport: "tcp", port: tcpPort }] }))
-    const stack = startProgram("stack", [], {
+    const stack = start("stack", {
       ROSTER: roster,
       SERVER_HOST: "127.0.0.1",
       DB_FILE: Path.join(tmp, "solo.db"),
@@ -66,7 +75,6 @@ describe("stack", () => {
       STACK_DASHBOARD: "false",
       POLL_INTERVAL: "0.2"
     })
-    running.push(stack)
     await stack.waitFor(/message="User: carol, Points: 0/)
     stack.kill("SIGTERM")
     expect(await stack.exited).toBe(0)
@@ -79,10 +87,78 @@ describe("stack", () => {
       { user: "a", transport: "tcp", port: 7001 },
       { user: "b", transport: "tcp", port: 7001 }
     ] }))
-    const stack = startProgram("stack", [], { ROSTER: roster, DB_FILE: Path.join(tmp, "bad.db") })
-    running.push(stack)
+    const stack = start("stack", { ROSTER: roster, DB_FILE: Path.join(tmp, "bad.db") })
     expect(await stack.exited).toBe(1)
     expect(stack.stderr()).toMatch(/^error: ROSTER .*bad\.json: two servers share a transport and port$/m)
+  })
+
+  it("keeps running, and polling, when one client gives up", async () => {
+    const db = embedded
+    const [alicePort, bobPort] = [await freePort(), await freePort()]
+    const roster = Path.join(tmp, "gives-up.json")
+    Fs.writeFileSync(roster, JSON.stringify({ name: "gives-up", description: "", servers: [
+      { user: "gu_alice", transport: "tcp", port: alicePort },
+      { user: "gu_bob", transport: "tcp", port: bobPort }
+    ] }))
+    const stack = start("stack", {
+      ...db.env(),
+      ROSTER: roster,
+      SERVER_HOST: "127.0.0.1",
+      STACK_ECHO: "false",
+      STACK_MESSAGES: "false",
+      UPDATE_INTERVAL: "3600",
+      REFRESH_INTERVAL: "0.2",
+      POLL_INTERVAL: "0.2",
+      CLIENT_TRIES: "2",
+      CLIENT_RETRY_DELAY: "0.05"
+    })
+    await stack.waitFor(/message="User: gu_alice, Points: 0, .*" client=gu_alice/)
+    // alice's row goes away: her server answers ERROR, her client uses up its tries and gives up, poll after poll.
+    await db.query("DELETE FROM scores WHERE user = ?", ["gu_alice"])
+    await stack.waitFor(/(message="poll gave up, polling on"[^\n]*client=gu_alice[\s\S]*){2}/)
+    const bobReplies = () => stack.stderr().match(/client=gu_bob/g)?.length ?? 0
+    const before = bobReplies()
+    await stack.waitFor(new RegExp(`(client=gu_bob[\\s\\S]*){${before + 2}}`))
+    expect(stack.child.exitCode).toBeNull()
+    stack.kill("SIGTERM")
+    expect(await stack.exited).toBe(0)
+  })
+
+  // Each shipped roster as it is, but on ports of the test's own (the shipped ones, 5001-5006 and 6001-6002,
+  // are fixed, and test files run side by side): every server ticks, and answers in its roster's dialect.
+  describe.concurrent("runs each shipped roster for a tick", () => {
+    const start = usePrograms("afterAll")
+    for (const name of ["seed000", "seed001", "seed002"]) {
+      it(name, async () => {
+        const shipped = await Effect.runPromise(loadRoster(name).pipe(Effect.provide(NodeContext.layer)))
+        const servers = await Promise.all(shipped.servers.map(async (server) => ({ ...server, port: await freePort() })))
+        const roster = Path.join(tmp, `${name}-here.json`)
+        Fs.writeFileSync(roster, JSON.stringify({ ...shipped, servers }))
+        const stack = start("stack", {
+          ROSTER: roster,
+          SERVER_HOST: "127.0.0.1",
+          DB_FILE: Path.join(tmp, `${name}.db`),
+          STACK_ECHO: "false",
+          STACK_MESSAGES: "false",
+          UPDATE_INTERVAL: "0.5",
+          POLL_INTERVAL: "0.5"
+        })
+        for (const server of servers) await stack.waitFor(new RegExp(`message="point added".* user=${server.user}\\b`), 30_000)
+        for (const server of servers) {
+          const reply = server.transport === "udp"
+            ? (await udpExchange(server.port, server.dialect === "get_data" ? "get_data" : "REQUEST_LATEST_POINTS")).toString()
+            : server.dialect === "get_data"
+            ? await askPipe(server.port)
+            : await tcpExchange(server.port, "REQUEST_LATEST_POINTS\n")
+          const match = (server.dialect === "get_data" ? pipeReply(server.user) : commaReply(server.user)).exec(reply)
+          expect(match, `${server.user}: ${reply}`).not.toBeNull()
+          expect(Number(match![1])).toBeGreaterThanOrEqual(1)
+          await stack.waitFor(new RegExp(`message="User: ${server.user}[ ,].*" client=${server.user}`))
+        }
+        stack.kill("SIGTERM")
+        expect(await stack.exited).toBe(0)
+      }, 60_000)
+    }
   })
 
   it("ships the seeds' layouts", async () => {

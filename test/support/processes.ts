@@ -85,10 +85,10 @@ export const startCommand = (command: string, args: ReadonlyArray<string>, env: 
             clearTimeout(timer)
             waiters.delete(check)
             resolve()
-          } else if (child.exitCode !== null) {
+          } else if (child.exitCode !== null || child.signalCode !== null) {
             clearTimeout(timer)
             waiters.delete(check)
-            reject(new Error(`exited (${child.exitCode}) before ${String(text)}\n--- stdout\n${out}\n--- stderr\n${err}`))
+            reject(new Error(`exited (${child.exitCode ?? child.signalCode}) before ${String(text)}\n--- stdout\n${out}\n--- stderr\n${err}`))
           }
         }
         waiters.add(check)
