@@ -64,9 +64,8 @@ describe.concurrent("client program", () => {
       CLIENT_RETRY_DELAY: "0.2",
       CLIENT_RETRY_MAX_DELAY: "0.5"
     })
-    // The client has tried and failed at least once before the server even starts.
-    await client.waitFor(NO_ANSWER)
-    await new Promise((resolve) => setTimeout(resolve, 1000))
+    // The client has tried and failed, and tried again, before the server even starts.
+    await client.waitFor(new RegExp(`(${NO_ANSWER.source}[\\s\\S]*){2}`))
     expect(client.child.exitCode).toBeNull()
     const server = start("server", { ...db.env(), SERVER_USER: user, SERVER_HOST: LOOPBACK, SERVER_PORT: String(port) })
     expect(await client.exited).toBe(0)

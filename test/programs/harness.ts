@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { DateTime, Effect, Exit, Layer, Logger, LogLevel, Scope } from "effect"
+import { DateTime, Duration, Effect, Exit, Layer, Logger, LogLevel, Queue, Scope, Stream } from "effect"
 import { randomBytes } from "node:crypto"
 import * as Dgram from "node:dgram"
 import * as Fs from "node:fs"
@@ -107,6 +107,25 @@ export interface InProcessOptions {
   readonly idleTimeoutSeconds?: number
   /** Seconds between points; the default (an hour) keeps a row at 0 points for exact replies. */
   readonly intervalSeconds?: number
+  /** Ticks of the test's own instead (see `manualTicker`); `intervalSeconds` is then ignored. */
+  readonly ticker?: Layer.Layer<Ticker>
+}
+
+/** A Ticker that ticks when the test says so, for tests that count points exactly. */
+export const manualTicker = () => {
+  const slots = Effect.runSync(Queue.unbounded<number>())
+  const slotAt = (epochMillis: number) => Math.floor(epochMillis / 1000)
+  let slot = slotAt(Date.now())
+  return {
+    layer: Layer.succeed(Ticker, {
+      interval: Duration.seconds(1),
+      slotAt,
+      startOf: (slot: number) => slot * 1000,
+      ticks: Stream.fromQueue(slots)
+    }),
+    /** The next slot's tick (consecutive slots, from now on). */
+    tick: () => Effect.runSync(Queue.offer(slots, ++slot))
+  }
 }
 
 /** `bindPointsServer` + its `run` fiber on a scope of the test's own; `stop` closes it (socket, DB pool). */
@@ -115,7 +134,7 @@ export const startPointsServer = async (options: InProcessOptions): Promise<InPr
   const user = options.user ?? uniqueUser()
   const program = Effect.gen(function*() {
     const context = yield* Layer.buildWithScope(
-      Layer.mergeAll(options.db, Ticker.layer(`${(options.intervalSeconds ?? 3600) * 1000} millis`), Transport.layer, Metrics.layerMemory),
+      Layer.mergeAll(options.db, options.ticker ?? Ticker.layer(`${(options.intervalSeconds ?? 3600) * 1000} millis`), Transport.layer, Metrics.layerMemory),
       scope
     )
     const server = yield* bindPointsServer({

@@ -4,6 +4,7 @@ import {
   commaReply,
   eventually,
   type InProcessServer,
+  manualTicker,
   pipeReply,
   startPointsServer,
   TcpPeer,
@@ -65,11 +66,11 @@ for (const backend of backends) {
 
     it("answers a request that arrives in several packets", async () => {
       const peer = await TcpPeer.connect(server.port)
+      // No Nagle: each write leaves as a segment of its own, with no need to wait between them.
+      peer.socket.setNoDelay(true)
       try {
         await peer.write("REQUEST_")
-        await new Promise((resolve) => setTimeout(resolve, 50))
         await peer.write("LATEST_POIN")
-        await new Promise((resolve) => setTimeout(resolve, 50))
         await peer.write("TS\n")
         await expectPointsLine(await peer.rest())
       } finally {
@@ -121,8 +122,8 @@ for (const backend of backends) {
         await peer.write("REQUEST_LATEST_POINTS KEEP-ALIVE\n")
         await expectPointsLine(await peer.readLine())
         await peer.write("REQUEST_LATEST_POINTS")
+        // The reply has come, so the server has read the bare command: the \n is a later packet.
         await expectPointsLine(await peer.readLine())
-        await new Promise((resolve) => setTimeout(resolve, 50))
         await peer.write("\n")
         peer.end()
         expect(await peer.rest()).toBe("")
@@ -209,21 +210,24 @@ for (const backend of backends) {
       }
     })
 
-    it("adds points on its update interval, and replies carry the row the database holds", async () => {
-      const server = await startPointsServer({ db: db.layer(), transport: "tcp", intervalSeconds: 0.2 })
+    it("adds one point a tick, and replies carry the row the database holds", async () => {
+      const ticker = manualTicker()
+      const server = await startPointsServer({ db: db.layer(), transport: "tcp", ticker: ticker.layer })
+      const ask = async () => {
+        const match = commaReply(server.user).exec(await tcpExchange(server.port, "REQUEST_LATEST_POINTS\n"))
+        expect(match).not.toBeNull()
+        return { points: Number(match![1]), stamp: match![2]! }
+      }
       try {
-        const reply = await eventually("two points", async () => {
-          const match = commaReply(server.user).exec(await tcpExchange(server.port, "REQUEST_LATEST_POINTS\n"))
-          expect(match).not.toBeNull()
-          return Number(match![1]) >= 2 ? { points: Number(match![1]), stamp: match![2]! } : undefined
-        })
-        // The row moves on every 0.2 s; compare with the database once both show the same points.
-        await eventually("the reply and the row to agree", async () => {
-          const match = commaReply(server.user).exec(await tcpExchange(server.port, "REQUEST_LATEST_POINTS\n"))!
-          const row = await db.readRow(server.user)
-          return row?.points === Number(match[1]) && row.stamp === match[2] ? true : undefined
-        })
-        expect(reply.points).toBeGreaterThanOrEqual(2)
+        for (const expected of [1, 2, 3]) {
+          ticker.tick()
+          const reply = await eventually(`tick ${expected}`, async () => {
+            const reply = await ask()
+            return reply.points === expected - 1 ? undefined : reply
+          })
+          expect(reply.points).toBe(expected)
+          expect(await db.readRow(server.user)).toEqual({ points: expected, stamp: reply.stamp })
+        }
       } finally {
         await server.stop()
       }
