@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Option } from "effect"
+import { Cause, Effect, Exit, Option, Stream } from "effect"
 import { echoOverTcp, echoOverUdp } from "../../src/clients/EchoClient.js"
 import { bindEchoServer } from "../../src/servers/EchoServer.js"
+import { chunks } from "../../src/layers/transport/readToEnd.js"
 import { type Connection, Transport } from "../../src/layers/Transport.js"
 import { SEED_TCP_MESSAGE, SEED_UDP_MESSAGE } from "../../src/schema/EchoProtocol.js"
 
@@ -19,19 +20,13 @@ const startEcho = Effect.gen(function*() {
   return server
 })
 
-/** Reads chunks until `length` bytes came back. */
+/** The chunks (one per server write, on the in-memory transport) until `length` bytes came back. */
 const readBytes = (connection: Connection, length: number) =>
-  Effect.gen(function*() {
-    const chunks: Array<Uint8Array> = []
-    let count = 0
-    while (count < length) {
-      const chunk = yield* connection.read
-      if (Option.isNone(chunk)) break
-      chunks.push(chunk.value)
-      count += chunk.value.length
-    }
-    return chunks
-  })
+  chunks(connection).pipe(Stream.runFoldWhile(
+    [] as Array<Uint8Array>,
+    (received) => received.reduce((count, chunk) => count + chunk.length, 0) < length,
+    (received, chunk) => [...received, chunk]
+  ))
 
 describe("echo server (in-memory transport)", () => {
   it.scoped("echoes a TCP message in order, in pieces of at most 16 bytes, before the client closes", () =>
