@@ -9,7 +9,19 @@ import { checkFlags, describeConfigError } from "./Setting.js"
 const describe = (cause: Cause.Cause<unknown>): string => {
   const failure = Option.getOrElse(Cause.failureOption(cause), () => Cause.squash(cause))
   if (ConfigError.isConfigError(failure)) return describeConfigError(failure)
-  return failure instanceof Error ? failure.message : String(failure)
+  return explain(failure)
+}
+
+/**
+ * An error's message, or, where a library gives none ("An error has occurred"), its name and its cause's:
+ * `ServeError: listen EADDRINUSE: address already in use 0.0.0.0:8080`.
+ */
+const explain = (error: unknown, depth = 0): string => {
+  if (!(error instanceof Error)) return String(error)
+  const generic = error.message === "" || error.message === "An error has occurred"
+  if (!generic || depth > 3) return error.message
+  const cause = error.cause === undefined ? "" : explain(error.cause, depth + 1)
+  return cause === "" ? error.name : `${error.name}: ${cause}`
 }
 
 /**

@@ -11,12 +11,13 @@ const Token = Schema.transform(Text, Schema.RedactedFromSelf(Schema.String), {
 /** The dashboard's own settings, in `dashboard` (flags and environment) and `stack` (environment). */
 const specs = {
   httpPort: { flag: "http-port", env: "HTTP_PORT", schema: Port, default: "8080", description: "port of the dashboard and its API" },
-  httpHost: { flag: "http-host", env: "HTTP_HOST", schema: NonEmptyText, default: "0.0.0.0", description: "address the dashboard listens on" },
-  adminToken: { flag: "admin-token", env: "ADMIN_TOKEN", schema: Token, default: "", description: "Bearer token for pause/resume/reset; unset: those answer 403" },
+  httpHost: { flag: "http-host", env: "HTTP_HOST", schema: NonEmptyText, placeholder: "address", default: "0.0.0.0", description: "address the dashboard listens on" },
+  adminToken: { flag: "admin-token", env: "ADMIN_TOKEN", schema: Token, placeholder: "token", default: "", description: "Bearer token for pause/resume/reset; unset: those answer 403" },
   probeHost: {
     flag: "probe-host",
     env: "PROBE_HOST",
     schema: NonEmptyText,
+    placeholder: "host",
     default: "127.0.0.1",
     description: "host to probe the roster's servers at; {user} stands for the user's name in lower case (server-{user} in compose), {slug} for it as a DNS label (points-{slug} in Kubernetes)"
   },

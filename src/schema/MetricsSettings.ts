@@ -11,5 +11,5 @@ const OptionalPort = Schema.transformOrFail(Schema.String, Schema.OptionFromSelf
 
 /** `METRICS_PORT`: a lone `server`'s own /metrics (the stack's dashboard serves the whole process's). */
 export const metricsOptions = {
-  metricsPort: option({ flag: "metrics-port", env: "METRICS_PORT", schema: OptionalPort, default: "", description: "port for this server's Prometheus /metrics (on SERVER_HOST); empty: off" })
+  metricsPort: option({ flag: "metrics-port", env: "METRICS_PORT", schema: OptionalPort, placeholder: "port", default: "", description: "port for this server's Prometheus /metrics (on SERVER_HOST); empty: off" })
 }

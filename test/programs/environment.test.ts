@@ -26,7 +26,7 @@ describe("spawned programs' environment", () => {
 
   it("clears every variable the settings modules declare", () => {
     const names = settingVariables()
-    for (const name of ["SERVER_USER", "TRANSPORT", "UPDATE_INTERVAL", "REFRESH_INTERVAL", "POLL_INTERVAL", "ROSTER", "STACK_ECHO", "ECHO_TIMEOUT", "MESSAGE_IDLE_TIMEOUT", "DB_CONNECT_TIMEOUT", "TIME_ZONE", "LOG_LEVEL", "LOG_FORMAT"]) {
+    for (const name of ["SERVER_USER", "TRANSPORT", "UPDATE_INTERVAL", "REFRESH_INTERVAL", "POLL_INTERVAL", "ROSTER", "STACK_ECHO", "ECHO_TIMEOUT", "MESSAGE_IDLE_TIMEOUT", "DB_CONNECT_TIMEOUT", "TIME_ZONE", "LOG_LEVEL", "LOG_FORMAT", "HTTP_PORT", "ADMIN_TOKEN", "METRICS_PORT"]) {
       expect(names.has(name), name).toBe(true)
     }
   })

@@ -10,7 +10,8 @@ const PROGRAMS: Record<string, ReadonlyArray<string>> = {
   "echo-server": ["ECHO_HOST", "ECHO_TCP_PORT", "ECHO_UDP_PORT"],
   "echo-client": ["ECHO_TARGET_HOST", "ECHO_TRANSPORT", "ECHO_TARGET_TCP_PORT", "ECHO_TARGET_UDP_PORT", "ECHO_TIMEOUT"],
   "message-server": ["MESSAGE_HOST", "MESSAGE_PORT", "TIME_ZONE", "MESSAGE_IDLE_TIMEOUT"],
-  "message-client": ["MESSAGE_TARGET_HOST", "MESSAGE_TARGET_PORT", "MESSAGE_TIMEOUT"]
+  "message-client": ["MESSAGE_TARGET_HOST", "MESSAGE_TARGET_PORT", "MESSAGE_TIMEOUT"],
+  dashboard: ["HTTP_PORT", "HTTP_HOST", "ADMIN_TOKEN", "ROSTER"]
 }
 
 describe.concurrent("--help", () => {

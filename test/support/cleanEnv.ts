@@ -1,10 +1,13 @@
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
 import { declaredVariables } from "../../src/cli/Setting.js"
-// Loading the settings modules declares every variable the programs read (see declaredVariables).
-import "../../src/cli/Logging.js"
-import "../../src/schema/BasicsSettings.js"
-import "../../src/schema/DbSettings.js"
-import "../../src/schema/PointsSettings.js"
-import "../../src/schema/StackSettings.js"
+
+// Loading the settings modules declares every variable the programs read (see declaredVariables): logging,
+// and every src/schema/*Settings.ts, including ones added after this file was written.
+await import("../../src/cli/Logging.js")
+const SCHEMA = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "../../src/schema")
+for (const file of Fs.readdirSync(SCHEMA).filter((name) => name.endsWith("Settings.ts"))) await import(Path.join(SCHEMA, file))
 
 /**
  * Settings in the contract that a part may read before it declares them here (TLS, metrics, the dashboard),
