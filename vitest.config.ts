@@ -5,6 +5,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // better-sqlite3 is a native addon: forks load it reliably, threads do not.
     pool: "forks",
+    // The programs are spawned from their bundles: build them once, before any test file.
+    globalSetup: ["./test/support/buildOnce.ts"],
     reporters: ["default", "./test/support/summary-reporter.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000

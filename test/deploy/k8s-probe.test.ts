@@ -1,14 +1,13 @@
 import * as Dgram from "node:dgram"
-import * as Path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { commaReply, type InProcessServer, LOOPBACK, startPointsServer, useCommands, useEmbeddedDb } from "../programs/harness.js"
-import { ROOT } from "../support/processes.js"
+import { programCommand } from "../support/processes.js"
 import { baseSettings, containersOf, envOf, objectsIn, readTree } from "./manifests.js"
 
 /**
  * The UDP servers' exec probe is a real command: run it as the kubelet would, in the container's
  * environment (the settings ConfigMap plus the server's own variables), against a real UDP points server.
- * `node dist/client.mjs` becomes the same program from source, so no build is needed.
+ * `node dist/client.mjs` is the bundle the tests' global setup built.
  */
 const deployment = objectsIn(readTree(), "base").find((o) => o.kind === "Deployment" && envOf(containersOf(o)[0], "TRANSPORT") === "udp")!
 const [container] = containersOf(deployment)
@@ -20,10 +19,10 @@ const containerEnv = (port: number): Record<string, string> => ({
   SERVER_PORT: String(port)
 })
 
-const asRunFromSource = (command: ReadonlyArray<string>, port: number) => {
-  expect(command.slice(0, 2)).toEqual(["node", "dist/client.mjs"])
-  const args = command.slice(2).map((arg, i, all) => (all[i - 1] === "--port" ? String(port) : arg))
-  return { command: process.execPath, args: ["--import", "tsx", Path.join(ROOT, "src/programs/client.ts"), ...args] }
+const asRunByNode = (probe: ReadonlyArray<string>, port: number) => {
+  expect(probe.slice(0, 2)).toEqual(["node", "dist/client.mjs"])
+  const [command, args] = programCommand("client", probe.slice(2).map((arg, i, all) => (all[i - 1] === "--port" ? String(port) : arg)))
+  return { command, args }
 }
 
 describe("the UDP server's exec probe", () => {
@@ -36,7 +35,7 @@ describe("the UDP server's exec probe", () => {
   afterAll(() => server?.stop())
 
   it("succeeds against a UDP points server: it asked over UDP and got the user's points", async () => {
-    const probe = run(asRunFromSource(probeCommand, server.port), containerEnv(server.port))
+    const probe = run(asRunByNode(probeCommand, server.port), containerEnv(server.port))
     // The container's env sets POLL_INTERVAL: the probe must still ask once and exit, not poll.
     expect(containerEnv(server.port).POLL_INTERVAL).toBe("10")
     expect(await probe.exited, probe.stderr()).toBe(0)
@@ -48,7 +47,7 @@ describe("the UDP server's exec probe", () => {
     await new Promise<void>((resolve) => silent.bind(0, LOOPBACK, resolve))
     try {
       const port = silent.address().port
-      const probe = run(asRunFromSource(probeCommand, port), containerEnv(port))
+      const probe = run(asRunByNode(probeCommand, port), containerEnv(port))
       expect(await probe.exited).not.toBe(0)
     } finally {
       silent.close()

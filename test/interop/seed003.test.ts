@@ -1,7 +1,6 @@
-import * as Path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { python } from "../support/peers.js"
-import { ROOT, runCommand, type Running, startCommand, startProgram } from "../support/processes.js"
+import { programCommand, runCommand, type Running, startCommand, startProgram } from "../support/processes.js"
 
 // Peers that behave as issue 4 describes seed 003's programs (written from that description, not copied).
 
@@ -74,7 +73,7 @@ while True:
 `)
 
 const echoClient = (args: ReadonlyArray<string>) =>
-  runCommand(process.execPath, ["--import", "tsx", Path.join(ROOT, "src/programs/echo-client.ts"), ...args])
+  runCommand(...programCommand("echo-client", args))
 
 const startPeerServer = async (peer: { command: string; args: Array<string> }) => {
   const server = startCommand(peer.command, peer.args)

@@ -1,7 +1,6 @@
-import * as Path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { python } from "../support/peers.js"
-import { ROOT, runCommand, type Running, startCommand, startProgram } from "../support/processes.js"
+import { programCommand, runCommand, type Running, startCommand, startProgram } from "../support/processes.js"
 
 // Peers that behave as issue 4 describes seed 004's programs (written from that description, not copied).
 
@@ -51,7 +50,7 @@ while True:
 `)
 
 const messageClient = (args: ReadonlyArray<string>, input?: string) =>
-  runCommand(process.execPath, ["--import", "tsx", Path.join(ROOT, "src/programs/message-client.ts"), ...args], input === undefined ? {} : { input })
+  runCommand(...programCommand("message-client", args), input === undefined ? {} : { input })
 
 describe("seed 004's client against our message-server", () => {
   let ours: Running

@@ -1,12 +1,11 @@
 import * as Net from "node:net"
-import * as Path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { canBind, ROOT, runCommand, type Running, startProgram, stopWith } from "../support/processes.js"
+import { canBind, programCommand, runCommand, type Running, startProgram, stopWith } from "../support/processes.js"
 
 const MESSAGE = "This is our message. It is very long but will only be transmitted in chunks of 16 at a time"
 
 const echoClient = (args: ReadonlyArray<string>) =>
-  runCommand(process.execPath, ["--import", "tsx", Path.join(ROOT, "src/programs/echo-client.ts"), ...args])
+  runCommand(...programCommand("echo-client", args))
 
 /** Starts echo-server on ephemeral ports and reads them from its "listening" log line. */
 const startEchoServer = async () => {

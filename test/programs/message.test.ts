@@ -1,12 +1,11 @@
 import * as Net from "node:net"
-import * as Path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { canBind, freePort, ROOT, runCommand, type Running, startProgram, stopWith } from "../support/processes.js"
+import { canBind, freePort, programCommand, runCommand, type Running, startProgram, stopWith } from "../support/processes.js"
 
 const RECEIPT = /^Server received at (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}): ([\s\S]*)$/
 
 const messageClient = (args: ReadonlyArray<string>, input?: string) =>
-  runCommand(process.execPath, ["--import", "tsx", Path.join(ROOT, "src/programs/message-client.ts"), ...args], input === undefined ? {} : { input })
+  runCommand(...programCommand("message-client", args), input === undefined ? {} : { input })
 
 const startMessageServer = async (args: ReadonlyArray<string> = []) => {
   const server = startProgram("message-server", ["--port", "0", ...args])

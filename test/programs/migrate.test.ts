@@ -6,11 +6,11 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
 import { describeMariaDb, useTestDatabase } from "../support/mariadb.js"
-import { ROOT, runCommand } from "../support/processes.js"
+import { programCommand, runCommand } from "../support/processes.js"
 
 /** `migrate`, the compose job: runs the migrations and exits 0, whatever DB_MIGRATE says. */
 const migrate = (env: Record<string, string>) =>
-  runCommand(process.execPath, ["--import", "tsx", Path.join(ROOT, "src/programs/migrate.ts")], { env })
+  runCommand(...programCommand("migrate"), { env })
 
 const tablesOf = (file: string): Promise<ReadonlyArray<string>> =>
   Effect.runPromise(Effect.gen(function*() {

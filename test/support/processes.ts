@@ -32,14 +32,22 @@ export interface Running {
 }
 
 /**
- * Runs `src/programs/<name>.ts` as a user would, but in one process (`node --import tsx`) so signals reach
- * the program itself rather than tsx's relay.
+ * How a test runs program `name`: the production bundle, `node dist/<name>.mjs`, as the image runs it (the
+ * global setup, test/support/buildOnce.ts, builds it once per run). One process, so signals reach the
+ * program itself.
  */
+export const programCommand = (name: string, args: ReadonlyArray<string> = []): [string, Array<string>] =>
+  [process.execPath, [Path.join(ROOT, "dist", `${name}.mjs`), ...args]]
+
+/** The same program from its sources under tsx (`node --import tsx`), as a developer runs it. */
+export const sourceCommand = (name: string, args: ReadonlyArray<string> = []): [string, Array<string>] =>
+  [process.execPath, ["--import", "tsx", Path.join(ROOT, "src/programs", `${name}.ts`), ...args]]
+
 export const startProgram = (
   name: string,
   args: ReadonlyArray<string> = [],
   env: Record<string, string> = {}
-): Running => startCommand(process.execPath, ["--import", "tsx", Path.join(ROOT, "src/programs", `${name}.ts`), ...args], env)
+): Running => startCommand(...programCommand(name, args), env)
 
 export const startCommand = (command: string, args: ReadonlyArray<string>, env: Record<string, string> = {}): Running => {
   const child = spawn(command, args, {

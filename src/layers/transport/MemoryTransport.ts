@@ -1,4 +1,4 @@
-import { Deferred, Effect, Exit, Mailbox, Option, Ref } from "effect"
+import { Deferred, Effect, Exit, Mailbox, Ref } from "effect"
 import { toBytes } from "../../schema/Bytes.js"
 import { runSession } from "./sessionLoop.js"
 import { serveEach } from "./serveEach.js"
@@ -37,7 +37,7 @@ export const makeMemoryTransport = Effect.gen(function*() {
   /** One end of a pipe: reads what the other end writes. */
   const end = (remote: string, inbound: Mailbox.Mailbox<Uint8Array>, outbound: Mailbox.Mailbox<Uint8Array>): Connection => ({
     remote,
-    read: inbound.take.pipe(Effect.map(Option.some), Effect.catchTag("NoSuchElementException", () => Effect.succeedNone)),
+    read: Effect.optionFromOptional(inbound.take),
     write: (data) =>
       Effect.flatMap(outbound.offer(toBytes(data)), (accepted) =>
         accepted ? Effect.void : Effect.fail(new TransportError({ reason: "Write", address: remote, cause: new Error("connection closed") }))),

@@ -44,8 +44,7 @@ export const fromSocket = (socket: Net.Socket): Effect.Effect<Connection, never,
         Effect.tap(() => {
           if (socket.isPaused() && Option.getOrElse(inbox.unsafeSize(), () => 0) < HIGH_WATER_CHUNKS / 2) socket.resume()
         }),
-        Effect.map(Option.some),
-        Effect.catchTag("NoSuchElementException", () => Effect.succeedNone)
+        Effect.optionFromOptional
       ),
       write: (data) =>
         Effect.suspend(() => {
