@@ -3,12 +3,14 @@ import { describe, expect, it } from "vitest"
 import { freePort } from "../support/processes.js"
 import {
   commaReply,
+  eventually,
   type InProcessServer,
   listeningPort,
   LOOPBACK,
   pipeReply,
   plainLines,
   startPointsServer,
+  tcpExchange,
   uniqueUser,
   useEmbeddedDb,
   usePrograms
@@ -120,6 +122,9 @@ describe.concurrent("client program", () => {
     const withoutRow = async (dialect: string) =>
       withServer("tcp", async (server) => {
         await db.query("DELETE FROM scores WHERE user = ?", [server.user])
+        // The server answers from its state, which learns of the deletion within REFRESH_INTERVAL.
+        await eventually("the server to miss its row", async () =>
+          (await tcpExchange(server.port, "REQUEST_LATEST_POINTS\n")).startsWith("ERROR") ? true : undefined)
         const client = start("client", {
           TARGET_HOST: LOOPBACK,
           TARGET_PORT: String(server.port),
