@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, expect, it } from "vitest"
-import { describeMariaDb, MARIADB, useTestDatabase } from "../support/mariadb.js"
-import { type Proxy, startProxy } from "../support/proxy.js"
+import { expect, it } from "vitest"
+import { describeMariaDb, useTestDatabase } from "../support/mariadb.js"
+import { useMariaDbProxy } from "../support/proxy.js"
 import { stopWith } from "../support/processes.js"
 import { commaReply, eventually, listeningPort, stampAsUtc, tcpExchange, uniqueUser, usePrograms } from "./harness.js"
 
@@ -15,13 +15,7 @@ const lastOwed = (log: string) => {
 describeMariaDb("a database outage under a running server", () => {
   const db = useTestDatabase()
   const start = usePrograms()
-  let proxy: Proxy
-  beforeAll(async () => {
-    proxy = await startProxy({ host: MARIADB.host, port: MARIADB.port })
-  })
-  afterAll(async () => {
-    await proxy.close()
-  })
+  const proxy = useMariaDbProxy()
 
   it("is survived: the server answers exactly (row + owed points) meanwhile, and claims exactly the missed slots after", async () => {
     const user = uniqueUser("outage")

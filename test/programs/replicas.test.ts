@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { describeMariaDb, MARIADB, useTestDatabase } from "../support/mariadb.js"
-import { type Proxy, startProxy } from "../support/proxy.js"
+import { describe, expect, it } from "vitest"
+import { describeMariaDb, useTestDatabase } from "../support/mariadb.js"
+import { useMariaDbProxy } from "../support/proxy.js"
 import { type Running, stopWith } from "../support/processes.js"
 import { eventually, listeningPort, LOOPBACK, tcpExchange, type TestBackend, uniqueUser, useEmbeddedDb, usePrograms } from "./harness.js"
 
@@ -121,13 +121,7 @@ describe("replicas of one user on one SQLite file (several processes)", () => re
 describeMariaDb("replicas through a database outage (a proxy cut in the middle)", () => {
   const db = useTestDatabase()
   const start = usePrograms()
-  let proxy: Proxy
-  beforeAll(async () => {
-    proxy = await startProxy({ host: MARIADB.host, port: MARIADB.port })
-  })
-  afterAll(async () => {
-    await proxy.close()
-  })
+  const proxy = useMariaDbProxy()
 
   it("three replicas owe the cut's slots, answer meanwhile, and claim each exactly once when it is back", async () => {
     const user = uniqueUser("cut")

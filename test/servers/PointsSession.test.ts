@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, FastCheck as fc } from "effect"
+import { concatBytes } from "../../src/schema/Bytes.js"
 import { flushFrames, MAX_REQUEST_BYTES, takeFrames } from "../../src/schema/Framing.js"
 import { decodeRequest } from "../../src/schema/PointsProtocol.js"
 import { parseRequest } from "../../src/schema/PointsRequestBytes.js"
@@ -22,15 +23,7 @@ const wireBytes = fc.oneof(
   ).map(bytes),
   fc.string({ unit: "binary", maxLength: 40 }).map(bytes)
 )
-const stream = fc.array(wireBytes, { maxLength: 30 }).map((parts) => {
-  const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    whole.set(p, at)
-    at += p.length
-  }
-  return whole
-})
+const stream = fc.array(wireBytes, { maxLength: 30 }).map(concatBytes)
 /** Where a stream is cut into chunks, as TCP may deliver it. */
 const cuts = fc.array(fc.nat(), { maxLength: 12 })
 const chunked = (data: Uint8Array, at: ReadonlyArray<number>) => {

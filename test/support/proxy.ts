@@ -1,4 +1,6 @@
 import * as Net from "node:net"
+import { afterAll, beforeAll } from "vitest"
+import { MARIADB } from "./mariadb.js"
 
 /**
  * A TCP proxy on 127.0.0.1 in front of a real service, which a test can cut (every connection dropped, new
@@ -43,5 +45,28 @@ export const startProxy = async (target: { host: string; port: number }): Promis
       server ??= await listen(port)
     },
     close: cut
+  }
+}
+
+/** A proxy in front of the test MariaDB for one file's tests: started before them, closed after. */
+export const useMariaDbProxy = (): Proxy => {
+  let proxy: Proxy | undefined
+  beforeAll(async () => {
+    proxy = await startProxy({ host: MARIADB.host, port: MARIADB.port })
+  })
+  afterAll(async () => {
+    await proxy?.close()
+  })
+  const current = () => {
+    if (proxy === undefined) throw new Error("the proxy starts in beforeAll")
+    return proxy
+  }
+  return {
+    get port() {
+      return current().port
+    },
+    cut: () => current().cut(),
+    restore: () => current().restore(),
+    close: () => current().close()
   }
 }
