@@ -23,6 +23,7 @@ export const driveSession = (socket: Net.Socket, session: StreamSession, idleMs:
   let requestStartedAt = 0 // 0: no request under way
   let draining = false
   let ended = false
+  let requestDeadlineArmed = false // the socket timer is armed for the request's deadline, not for idleness
 
   const endWith = (last: string) => {
     if (ended) return
@@ -41,9 +42,12 @@ export const driveSession = (socket: Net.Socket, session: StreamSession, idleMs:
     if (session.midRequest) {
       const now = Date.now()
       if (requestStartedAt === 0) requestStartedAt = now
-      socket.setTimeout(Math.max(1, Math.min(idleMs, requestStartedAt + requestMs - now)))
+      const left = requestStartedAt + requestMs - now
+      requestDeadlineArmed = left <= idleMs
+      socket.setTimeout(Math.max(1, Math.min(idleMs, left)))
     } else if (requestStartedAt !== 0) {
       requestStartedAt = 0
+      requestDeadlineArmed = false
       socket.setTimeout(idleMs)
     }
     if (socket.writableLength > WRITE_HIGH_WATER) {
@@ -58,7 +62,12 @@ export const driveSession = (socket: Net.Socket, session: StreamSession, idleMs:
   socket.on("timeout", () => {
     // Our FIN is queued behind replies the peer does not read, or it stopped reading: nothing more to wait for.
     if (ended || socket.writableLength > 0) return socket.destroy()
-    if (requestStartedAt !== 0 && Date.now() - requestStartedAt >= requestMs) return endWith(session.timedOut())
+    if (requestDeadlineArmed) {
+      // Timers round to the millisecond and may fire a little early: the deadline decides, not the clock's
+      // reading, or a slow client would be closed as idle, without its reason.
+      const left = requestStartedAt + requestMs - Date.now()
+      return left > 0 ? void socket.setTimeout(left) : endWith(session.timedOut())
+    }
     endWith("") // idle
   })
   // Our FIN is out (the reply before it is in the kernel's hands): close. Nothing unread is left behind, as

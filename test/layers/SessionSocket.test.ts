@@ -1,0 +1,65 @@
+import { EventEmitter } from "node:events"
+import type * as Net from "node:net"
+import { afterEach, describe, expect, it, vi } from "vitest"
+import { driveSession } from "../../src/layers/transport/SessionSocket.js"
+import { pointsSession } from "../../src/servers/PointsConnection.js"
+
+/** Just what driveSession touches of a socket, recording what it was asked to do. */
+class FakeSocket extends EventEmitter {
+  readonly calls: Array<string> = []
+  writableLength = 0
+  writableFinished = false
+  setTimeout(ms: number) {
+    this.calls.push(`setTimeout ${ms}`)
+    return this
+  }
+  write(data: string) {
+    this.calls.push(`write ${JSON.stringify(data)}`)
+    return true
+  }
+  end(data?: string) {
+    this.calls.push(`end ${JSON.stringify(data ?? "")}`)
+    return this
+  }
+  destroy() {
+    this.calls.push("destroy")
+    return this
+  }
+  pause() {
+    return this
+  }
+  resume() {
+    return this
+  }
+}
+
+const reply = () => "User: u, Points: 1, Last Update: 2026-01-01 00:00:00\n"
+
+describe("a session's socket timer", () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it("a request timer that fires a little early re-arms for what is left, then cuts with the reason", () => {
+    vi.useFakeTimers({ toFake: ["Date"] })
+    vi.setSystemTime(1_000_000)
+    const socket = new FakeSocket()
+    driveSession(socket as unknown as Net.Socket, pointsSession(reply, () => {})(), 60_000, 600)
+    socket.emit("data", Buffer.from("REQ"))
+    expect(socket.calls.at(-1)).toBe("setTimeout 600")
+    vi.setSystemTime(1_000_599) // the timer fired a millisecond before the deadline
+    socket.emit("timeout")
+    expect(socket.calls.at(-1)).toBe("setTimeout 1")
+    expect(socket.calls.some((call) => call.startsWith("end"))).toBe(false)
+    vi.setSystemTime(1_000_600)
+    socket.emit("timeout")
+    expect(socket.calls.at(-1)).toBe('end "ERROR request not complete in time\\n"')
+  })
+
+  it("with no request under way, the timer is the idle timeout: a plain FIN", () => {
+    const socket = new FakeSocket()
+    driveSession(socket as unknown as Net.Socket, pointsSession(reply, () => {})(), 300, 600)
+    socket.emit("timeout")
+    expect(socket.calls.at(-1)).toBe('end ""')
+  })
+})
