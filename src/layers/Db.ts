@@ -100,6 +100,9 @@ const embeddedClient = (file: string) =>
     return SqliteClient.layer({ filename: file })
   }))
 
+/** The tables are not there (SQLite: "no such table", MySQL: "doesn't exist"). */
+const isMissingTable = (error: unknown) => /no such table|doesn't exist/i.test(describeCause(error))
+
 export class Db extends Context.Tag("scoreline/Db")<Db, DbShape>() {
   /** The SQL store on a target, with its migrations run first when `migrate` is set. */
   static readonly layer = (options: { readonly target: DbTarget; readonly migrate: boolean; readonly timeZone: DateTime.TimeZone }) => {
@@ -111,7 +114,11 @@ export class Db extends Context.Tag("scoreline/Db")<Db, DbShape>() {
       ? Layer.provideMerge(migrator.pipe(Layer.provide(NodeContext.layer)), client)
       : client
     const store = options.migrate ? Effect.zipRight(awaitSchema, makeSql(options.timeZone)) : makeSql(options.timeZone)
-    return Layer.effect(Db, Effect.map(store, Db.of)).pipe(Layer.provide(migrated))
+    const built = Layer.effect(Db, Effect.map(store, Db.of)).pipe(Layer.provide(migrated))
+    // Replicas started at once on a new database all migrate: one wins, the others wait for its tables
+    // (awaitSchema). On SQLite every contender can lose its transaction to another's lock, and then nobody
+    // has migrated: a process that waited in vain builds the layer again, and so runs the migrations itself.
+    return options.migrate ? Layer.retry(built, Schedule.recurs(2).pipe(Schedule.whileInput(isMissingTable))) : built
   }
 
   /** An in-memory store for tests. */
