@@ -6,22 +6,15 @@ import { Effect } from "effect"
 // ignored by the database. MySQL/MariaDB get the pruning index inline (MySQL 8 has no CREATE INDEX IF NOT
 // EXISTS); SQLite gets it from the next migration.
 export default Effect.flatMap(SqlClient.SqlClient, (sql) =>
-  sql.onDialectOrElse({
-    sqlite: () =>
-      sql`CREATE TABLE IF NOT EXISTS point_ticks (
-        user VARCHAR(50) NOT NULL,
-        slot BIGINT NOT NULL,
-        points INT NOT NULL,
-        recorded_at DATETIME NOT NULL,
-        PRIMARY KEY (user, slot)
-      )`,
-    orElse: () =>
-      sql`CREATE TABLE IF NOT EXISTS point_ticks (
-        user VARCHAR(50) NOT NULL,
-        slot BIGINT NOT NULL,
-        points INT NOT NULL,
-        recorded_at DATETIME NOT NULL,
-        PRIMARY KEY (user, slot),
-        INDEX point_ticks_recorded_at (recorded_at)
-      )`
-  }))
+  sql`CREATE TABLE IF NOT EXISTS point_ticks (
+    user VARCHAR(50) NOT NULL,
+    slot BIGINT NOT NULL,
+    points INT NOT NULL,
+    recorded_at DATETIME NOT NULL,
+    PRIMARY KEY (user, slot)${
+    sql.onDialectOrElse({
+      sqlite: () => sql.literal(""),
+      orElse: () => sql.literal(",\n    INDEX point_ticks_recorded_at (recorded_at)")
+    })
+  }
+  )`)

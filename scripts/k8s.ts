@@ -4,7 +4,8 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Data, Effect } from "effect"
 import { runProgram } from "../src/cli/Program.js"
-import { NonEmptyText, option, PositiveInt } from "../src/cli/Setting.js"
+import { option } from "../src/cli/Setting.js"
+import { NonEmptyText, PositiveInt } from "../src/schema/SettingValues.js"
 import { driftOf, writeFiles } from "./k8s/Files.js"
 import { DEFAULT_IMAGE, DEFAULT_REPLICAS, planFor, TREE_ROOT } from "./k8s/Plan.js"
 

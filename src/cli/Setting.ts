@@ -2,9 +2,6 @@ import { HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Config, ConfigError, Either, Option, ParseResult, Schema } from "effect"
 import { kindOf } from "../schema/SettingValues.js"
 
-// The value schemas used to live here; settings files written against that still import them from here.
-export { Flag, NonEmptyText, oneOf, Port, PositiveInt, Seconds, SecondsOrZero, Text } from "../schema/SettingValues.js"
-
 /**
  * A program setting: a command-line flag that falls back to an environment variable, then to a documented
  * default. One Schema decodes all three, so `--port x` and `SERVER_PORT=x` fail alike, with the name at fault.

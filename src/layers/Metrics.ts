@@ -19,7 +19,7 @@ export interface MetricsShape {
   readonly requestSeconds: Prom.Histogram<"transport">
   /** TCP connections open now. */
   readonly openConnections: Prom.Gauge<"transport">
-  /** Database operations that failed, by operation (`tick`, `refresh`, `query`). */
+  /** Database operations that failed, by operation (`tick`, `refresh`, `prune`). */
   readonly dbErrors: Prom.Counter<"operation">
   /** The text Prometheus scrapes, with its content type. */
   readonly exposition: Effect.Effect<{ readonly contentType: string; readonly body: string }>

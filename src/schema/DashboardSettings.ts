@@ -1,5 +1,6 @@
 import { Config, Redacted, Schema } from "effect"
-import { configs, NonEmptyText, option, Port, Seconds, Text } from "../cli/Setting.js"
+import { configs, option } from "../cli/Setting.js"
+import { NonEmptyText, Port, Seconds, Text } from "./SettingValues.js"
 
 /** `ADMIN_TOKEN`: empty means unset, and the control writes answer 403. Redacted so it never reaches a log. */
 const Token = Schema.transform(Text, Schema.RedactedFromSelf(Schema.String), {

@@ -1,5 +1,6 @@
 import { Option, ParseResult, Schema } from "effect"
-import { option, Port } from "../cli/Setting.js"
+import { option } from "../cli/Setting.js"
+import { Port } from "./SettingValues.js"
 
 /** A port, or empty for "off". */
 const OptionalPort = Schema.transformOrFail(Schema.String, Schema.OptionFromSelf(Schema.Number), {
