@@ -21,13 +21,27 @@ export const formatTimestamp = (instant: DateTime.DateTime, zone: DateTime.TimeZ
   )
 }
 
+/**
+ * UTC as a fixed offset, not an IANA zone: offset zones format without `Intl`, so a program on the default
+ * zone never touches ICU's data (about 8 MB of resident memory a process keeps once it has).
+ */
+export const UTC: DateTime.TimeZone = DateTime.zoneMakeOffset(0)
+
+const UTC_NAMES = new Set(["utc", "etc/utc"])
+
+/** A zone as the setting spells it: `UTC`, an IANA name, or an offset such as `+08:00`. */
+export const zoneName = (zone: DateTime.TimeZone): string =>
+  DateTime.isTimeZoneOffset(zone) && zone.offset === 0 ? "UTC" : DateTime.zoneToString(zone)
+
 /** A time zone setting: an IANA name (`Asia/Kuala_Lumpur`), `UTC`, or an offset (`+08:00`). */
 export const TimeZoneFromString = Schema.transformOrFail(Schema.String, Schema.TimeZoneFromSelf, {
   strict: true,
   decode: (name, _, ast) =>
-    Option.match(DateTime.zoneFromString(name), {
-      onNone: () => ParseResult.fail(new ParseResult.Type(ast, name, `unknown time zone "${name}"`)),
-      onSome: ParseResult.succeed
-    }),
-  encode: (zone) => ParseResult.succeed(DateTime.zoneToString(zone))
+    UTC_NAMES.has(name.toLowerCase())
+      ? ParseResult.succeed(UTC)
+      : Option.match(DateTime.zoneFromString(name), {
+        onNone: () => ParseResult.fail(new ParseResult.Type(ast, name, `unknown time zone "${name}"`)),
+        onSome: ParseResult.succeed
+      }),
+  encode: (zone) => ParseResult.succeed(zoneName(zone))
 })

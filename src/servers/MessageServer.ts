@@ -1,5 +1,6 @@
 import { DateTime, type Duration, Effect, Either, Option, type Scope } from "effect"
 import { decodeMessage, receipt, refusalReply } from "../schema/MessageProtocol.js"
+import { zoneName } from "../schema/Timestamp.js"
 import { type Address, type Connection, formatAddress, Transport, type TransportError } from "../layers/Transport.js"
 
 export interface MessageServerOptions {
@@ -56,7 +57,7 @@ export const bindMessageServer = (
     const transport = yield* Transport
     const listener = yield* transport.listenStream({ host: options.host, port: options.port })
     yield* Effect.logInfo("message server listening").pipe(
-      Effect.annotateLogs({ address: formatAddress(listener.address), timeZone: DateTime.zoneToString(options.timeZone) })
+      Effect.annotateLogs({ address: formatAddress(listener.address), timeZone: zoneName(options.timeZone) })
     )
     return { address: listener.address, run: listener.serve(answerMessage(options)) }
   })

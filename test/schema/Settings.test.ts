@@ -4,6 +4,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { DbSettings } from "../../src/schema/DbSettings.js"
+import { formatTimestamp, zoneName } from "../../src/schema/Timestamp.js"
 import { config } from "../../src/cli/Setting.js"
 import { Port, Seconds } from "../../src/schema/SettingValues.js"
 import { Retention } from "../../src/schema/PointsSettings.js"
@@ -16,8 +17,21 @@ describe("settings", () => {
       const settings = yield* DbSettings.pipe(withEnv({}))
       expect(settings.target).toEqual({ _tag: "Embedded", file: "data/scoreline.db" })
       expect(settings.migrate).toBe(true)
-      expect(DateTime.zoneToString(settings.timeZone)).toBe("UTC")
+      expect(zoneName(settings.timeZone)).toBe("UTC")
       expect(Duration.toSeconds(settings.connectTimeout)).toBe(30)
+    }))
+
+  it.effect("reads UTC as a fixed offset (no Intl, no ICU data) that stamps what the IANA zone stamps", () =>
+    Effect.gen(function*() {
+      const instant = DateTime.unsafeMake("2026-03-29T01:30:05Z")
+      for (const spelling of ["UTC", "utc", "Etc/UTC"]) {
+        const settings = yield* DbSettings.pipe(withEnv({ TIME_ZONE: spelling }))
+        expect(DateTime.isTimeZoneOffset(settings.timeZone)).toBe(true)
+        expect(zoneName(settings.timeZone)).toBe("UTC")
+        expect(formatTimestamp(instant, settings.timeZone)).toBe(formatTimestamp(instant, DateTime.zoneUnsafeMakeNamed("UTC")))
+      }
+      const tokyo = yield* DbSettings.pipe(withEnv({ TIME_ZONE: "Asia/Tokyo" }))
+      expect([zoneName(tokyo.timeZone), formatTimestamp(instant, tokyo.timeZone)]).toEqual(["Asia/Tokyo", "2026-03-29 10:30:05"])
     }))
 
   it.effect("chooses MySQL when DB_HOST is set, reading the password from DB_PASS_FILE first", () =>
