@@ -1,6 +1,13 @@
-import { Command, HelpDoc, ValidationError } from "@effect/cli"
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import type { FileSystem } from "@effect/platform/FileSystem"
+import type { Path } from "@effect/platform/Path"
+import type { Terminal } from "@effect/platform/Terminal"
 import { Cause, ConfigError, Console, Effect, Either, Layer, Option } from "effect"
 import { LoggingFromEnv } from "./Logging.js"
 import { checkFlags, describeConfigError } from "./Setting.js"
@@ -37,13 +44,17 @@ const withoutGenericTextHelp = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
         console.log(...args.map((arg) => typeof arg === "string" ? arg.replace(GENERIC_TEXT_HELP, "") : arg))
     }))
 
+/** What the programs ask of the platform: files, paths and the terminal (NodeContext without its worker and process services). */
+type Platform = FileSystem | Path | Terminal
+const Platform = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)
+
 /**
  * Runs a command-line program until it finishes or is interrupted. SIGINT/SIGTERM interrupt the main fiber,
  * every scope closes (sockets, pools) and the exit code is 0; a failure prints one line and exits 1.
  */
 export const runProgram = <Name extends string, E, A>(
   name: Name,
-  command: Command.Command<Name, NodeContext.NodeContext, E, A>,
+  command: Command.Command<Name, Platform, E, A>,
   description: string
 ) => {
   const [node = "node", script = name, ...args] = process.argv
@@ -57,7 +68,7 @@ export const runProgram = <Name extends string, E, A>(
       ).pipe(args.includes("--help") || args.includes("-h") ? withoutGenericTextHelp : (effect) => effect)
   })
   return run.pipe(
-    Effect.provide(Layer.mergeAll(NodeContext.layer, LoggingFromEnv)),
+    Effect.provide(Layer.mergeAll(Platform, LoggingFromEnv)),
     // Outermost, so that a failure to build the logging itself (a bad LOG_LEVEL) gets its line too. A
     // ValidationError (a bad flag or setting) has already been printed as its one line.
     Effect.tapErrorCause((cause) =>

@@ -1,10 +1,4 @@
-import * as NodeContext from "@effect/platform-node/NodeContext"
-import { MysqlClient, MysqlMigrator } from "@effect/sql-mysql2"
-import { SqliteClient, SqliteMigrator } from "@effect/sql-sqlite-node"
 import { Context, type DateTime, Duration, Effect, Layer, type Option, Ref, Schedule } from "effect"
-import * as Fs from "node:fs"
-import * as Path from "node:path"
-import { migrations } from "../../migrations/index.js"
 import { DbSettings, type DbTarget } from "../schema/DbSettings.js"
 import type { PointTick, Slot } from "../schema/PointTick.js"
 import type { ScoreRow } from "../schema/ScoreRow.js"
@@ -82,23 +76,16 @@ export interface DbShape {
   readonly queries: Effect.Effect<number>
 }
 
-const mysqlClient = (target: Extract<DbTarget, { _tag: "Mysql" }>) =>
-  MysqlClient.layer({
-    host: target.host,
-    port: target.port,
-    username: target.user,
-    password: target.password,
-    database: target.database,
-    maxConnections: target.poolSize,
-    // DATETIMEs come back as the text the server holds, never shifted by this process's TZ.
-    poolConfig: { dateStrings: true }
-  })
-
-const embeddedClient = (file: string) =>
-  Layer.unwrapEffect(Effect.sync(() => {
-    if (file !== ":memory:") Fs.mkdirSync(Path.dirname(Path.resolve(file)), { recursive: true })
-    return SqliteClient.layer({ filename: file })
-  }))
+/**
+ * The SQL client for a target, its driver imported when the layer is built: each driver is a chunk of its own
+ * in the production build, so a process loads (and keeps in memory) only the one it uses.
+ */
+const sqlLayer = (target: DbTarget, migrate: boolean) =>
+  Layer.unwrapEffect(
+    target._tag === "Mysql"
+      ? Effect.promise(() => import("./db/MysqlDriver.js")).pipe(Effect.map((driver) => driver.sqlLayer(target, migrate)))
+      : Effect.promise(() => import("./db/SqliteDriver.js")).pipe(Effect.map((driver) => driver.sqlLayer(target.file, migrate)))
+  )
 
 /** The tables are not there (SQLite: "no such table", MySQL: "doesn't exist"). */
 const isMissingTable = (error: unknown) => /no such table|doesn't exist/i.test(describeCause(error))
@@ -106,13 +93,7 @@ const isMissingTable = (error: unknown) => /no such table|doesn't exist/i.test(d
 export class Db extends Context.Tag("scoreline/Db")<Db, DbShape>() {
   /** The SQL store on a target, with its migrations run first when `migrate` is set. */
   static readonly layer = (options: { readonly target: DbTarget; readonly migrate: boolean; readonly timeZone: DateTime.TimeZone }) => {
-    const client = options.target._tag === "Mysql" ? mysqlClient(options.target) : embeddedClient(options.target.file)
-    const migrator = options.target._tag === "Mysql"
-      ? MysqlMigrator.layer({ loader: migrations })
-      : SqliteMigrator.layer({ loader: migrations })
-    const migrated = options.migrate
-      ? Layer.provideMerge(migrator.pipe(Layer.provide(NodeContext.layer)), client)
-      : client
+    const migrated = sqlLayer(options.target, options.migrate)
     const store = options.migrate ? Effect.zipRight(awaitSchema, makeSql(options.timeZone)) : makeSql(options.timeZone)
     const built = Layer.effect(Db, Effect.map(store, Db.of)).pipe(Layer.provide(migrated))
     // Replicas started at once on a new database all migrate: one wins, the others wait for its tables

@@ -1,4 +1,5 @@
-import { SqlClient, SqlSchema } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlSchema from "@effect/sql/SqlSchema"
 import { SqlError } from "@effect/sql/SqlError"
 import { Array as Arr, type DateTime, Effect, Option, Schedule, Schema } from "effect"
 import { PausedFlag, PointTick } from "../../schema/PointTick.js"

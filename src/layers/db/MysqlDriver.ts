@@ -1,0 +1,26 @@
+import * as MysqlClient from "@effect/sql-mysql2/MysqlClient"
+import * as MysqlMigrator from "@effect/sql-mysql2/MysqlMigrator"
+import { Layer } from "effect"
+import { migrations } from "../../../migrations/index.js"
+import type { DbTarget } from "../../schema/DbSettings.js"
+import { MigratorContext } from "./MigratorContext.js"
+
+// MySQL's driver, in a module of its own: Db imports it only for a MySQL target, so a program on the
+// embedded store never loads mysql2 (nor its character-set tables).
+
+/** A mysql2 pool on the target, migrated first when `migrate` is set. */
+export const sqlLayer = (target: Extract<DbTarget, { _tag: "Mysql" }>, migrate: boolean) => {
+  const client = MysqlClient.layer({
+    host: target.host,
+    port: target.port,
+    username: target.user,
+    password: target.password,
+    database: target.database,
+    maxConnections: target.poolSize,
+    // DATETIMEs come back as the text the server holds, never shifted by this process's TZ.
+    poolConfig: { dateStrings: true }
+  })
+  return migrate
+    ? Layer.provideMerge(MysqlMigrator.layer({ loader: migrations }).pipe(Layer.provide(MigratorContext)), client)
+    : client
+}
