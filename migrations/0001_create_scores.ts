@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 
 // The seeds' table, with seed 002's primary key so each server owns exactly one row. Valid on MySQL 8,

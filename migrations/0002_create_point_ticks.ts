@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 
 // The ledger of ticks, and the history of increments: one row per (user, interval slot) that added points.

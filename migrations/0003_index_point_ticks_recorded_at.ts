@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 
 // Pruning deletes by recorded_at (HISTORY_RETENTION) and the dashboard lists the newest rows first: both

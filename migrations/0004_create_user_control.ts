@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 
 // Operator control of a user's updates (the dashboard's pause/resume). State in the database, not in a

@@ -1,4 +1,4 @@
-import { Migrator } from "@effect/sql"
+import * as Migrator from "@effect/sql/Migrator"
 import createScores from "./0001_create_scores.js"
 import createPointTicks from "./0002_create_point_ticks.js"
 import indexPointTicksRecordedAt from "./0003_index_point_ticks_recorded_at.js"

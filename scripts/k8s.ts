@@ -1,7 +1,8 @@
 // npm run k8s: the Kubernetes manifests (a kustomize tree) generated from the rosters, so the cluster runs
 // the same layouts as `stack` and compose. A repository tool, not a program of the image: hence scripts/,
 // not src/programs/, whose every file is bundled into dist/ and shipped.
-import { Command, Options } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
 import { Console, Data, Effect } from "effect"
 import { runProgram } from "../src/cli/Program.js"
 import { option } from "../src/cli/Setting.js"

@@ -1,4 +1,4 @@
-import { FileSystem } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { Data, Effect, ParseResult, Schema } from "effect"
 import * as Path from "node:path"
 import seed000 from "../../rosters/seed000.json" with { type: "json" }

@@ -1,4 +1,6 @@
-import { HttpApiBuilder, HttpRouter, HttpServerResponse } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Effect, Stream } from "effect"
 import * as Path from "node:path"
 import { Metrics } from "../layers/Metrics.js"

@@ -1,4 +1,5 @@
-import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Clock, DateTime, Effect } from "effect"
 import { DashboardApi } from "../schema/DashboardApi.js"
 import { UserNotFound } from "../schema/DashboardPayloads.js"

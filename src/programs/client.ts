@@ -1,4 +1,4 @@
-import { Command } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
 import { Console, Duration, Effect, Layer, Option } from "effect"
 import { askPointsWithRetry, pollPoints } from "../clients/PointsClient.js"
 import { runProgram } from "../cli/Program.js"

@@ -1,4 +1,4 @@
-import { Command } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
 import { Effect, Layer } from "effect"
 import { loadRoster } from "../cli/RosterFile.js"
 import { runProgram } from "../cli/Program.js"

@@ -1,4 +1,5 @@
-import { Args, Command } from "@effect/cli"
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
 import { Console, Effect, Option } from "effect"
 import { echoOverTcp, echoOverUdp } from "../clients/EchoClient.js"
 import { runProgram } from "../cli/Program.js"

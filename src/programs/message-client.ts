@@ -1,4 +1,5 @@
-import { Args, Command } from "@effect/cli"
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
 import { Console, Effect, Option } from "effect"
 import { LinePrompt } from "../layers/LinePrompt.js"
 import { chat, sendMessage } from "../clients/MessageClient.js"

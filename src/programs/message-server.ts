@@ -1,4 +1,4 @@
-import { Command } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
 import { Effect } from "effect"
 import { serveMessages } from "../servers/MessageServer.js"
 import { runProgram } from "../cli/Program.js"

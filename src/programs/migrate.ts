@@ -1,4 +1,4 @@
-import { Command } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
 import { ConfigProvider, Effect } from "effect"
 import { Db } from "../layers/Db.js"
 import { runProgram } from "../cli/Program.js"

@@ -1,4 +1,4 @@
-import { Command } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
 import { Effect, Layer, Option } from "effect"
 import { Db } from "../layers/Db.js"
 import { Metrics } from "../layers/Metrics.js"

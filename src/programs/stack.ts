@@ -1,4 +1,4 @@
-import { Command } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
 import { Effect, Layer } from "effect"
 import { bindDashboard } from "../dashboard/Dashboard.js"
 import { Db } from "../layers/Db.js"

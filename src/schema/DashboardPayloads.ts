@@ -1,4 +1,4 @@
-import { HttpApiSchema } from "@effect/platform"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import { Schema } from "effect"
 import { ScoreRow } from "./ScoreRow.js"
 import { Timestamp } from "./Timestamp.js"

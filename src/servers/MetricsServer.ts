@@ -1,4 +1,6 @@
-import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Context, Effect, Layer } from "effect"
 import { Metrics } from "../layers/Metrics.js"
 import { HttpListener } from "./HttpListener.js"

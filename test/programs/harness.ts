@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { DateTime, Duration, Effect, Exit, Layer, Logger, LogLevel, Queue, Scope, Stream } from "effect"
 import { randomBytes } from "node:crypto"
