@@ -45,14 +45,25 @@ const built = (program: string) => ({ command: process.execPath, args: [Path.joi
 const PLAIN_NODE = { NODE_OPTIONS: "" }
 const ERRORS = /level=(ERROR|FATAL)|^error:/m
 
-const backends: ReadonlyArray<{ name: string; describe: (name: string, body: () => void) => void; use: () => TestBackend }> = [
-  { name: "the embedded database", describe, use: useEmbeddedDb },
-  { name: "MariaDB", describe: describeMariaDb, use: useTestDatabase }
+const backends: ReadonlyArray<{
+  name: string
+  describe: (name: string, body: () => void) => void
+  use: () => TestBackend
+  /** The driver chunk this backend's server loads; the other one it must not. */
+  driver: "MysqlDriver" | "SqliteDriver"
+}> = [
+  { name: "the embedded database", describe, use: useEmbeddedDb, driver: "SqliteDriver" },
+  { name: "MariaDB", describe: describeMariaDb, use: useTestDatabase, driver: "MysqlDriver" }
 ]
+
+/** The files of dist/ a run of a built program loaded, recorded by test/support/recordLoads.mjs. */
+const loadedFiles = (log: string) =>
+  Fs.readFileSync(log, "utf8").split("\n").filter((url) => url.startsWith("file:")).map((url) => Path.basename(new URL(url).pathname))
 
 for (const backend of backends) {
   backend.describe(`node dist/server.mjs on ${backend.name}`, () => {
     const db = backend.use()
+    const dir = useTempDir()
     const run = useCommands()
     const env = (transport: "tcp" | "udp") => ({
       ...db.env(),
@@ -72,6 +83,23 @@ for (const backend of backends) {
       expect(code).toBe(0)
       expect(server.stderr()).not.toMatch(ERRORS)
       expect(await canBind("tcp", port)).toBe(true)
+    })
+
+    // What keeps a server's memory low (docs/BENCHMARKS.md, "Where the memory goes"): the build's chunks, of
+    // which a server loads its own database driver only, and nothing of the dashboard (Swagger's 3.5 MB page).
+    it(`loads the ${backend.driver} chunk and no other driver, and none of the dashboard's code`, async () => {
+      const log = Path.join(dir.path, `loads-${backend.driver}.txt`)
+      const settings = { ...env("tcp"), RECORD_LOADS: log }
+      const server = run({ command: process.execPath, args: ["--import", Path.join(ROOT, "test/support/recordLoads.mjs"), Path.join(DIST, "server.mjs")] }, settings)
+      const port = await listeningPort(server)
+      expect(await tcpExchange(port, "REQUEST_LATEST_POINTS\n")).toMatch(commaReply(settings.SERVER_USER))
+      expect((await stopWith(server, "SIGTERM")).code).toBe(0)
+      const files = loadedFiles(log)
+      expect(files).toContain("server.mjs")
+      expect(files.filter((file) => /^(Mysql|Sqlite)Driver-/.test(file)).map((file) => file.split("-")[0])).toEqual([backend.driver])
+      for (const file of files.filter((name) => name.endsWith(".mjs"))) {
+        expect(Fs.readFileSync(Path.join(DIST, file), "utf8"), file).not.toContain("swagger-ui")
+      }
     })
 
     it("answers on UDP, then exits 0 on SIGTERM and frees its port", async () => {
