@@ -1,11 +1,12 @@
 import { Context, Effect, Layer } from "effect"
 import * as Prom from "prom-client"
+import { makeSocketRequestMetrics, type RecordRequest } from "./metrics/SocketRequestMetrics.js"
 
 /**
  * What a process counts, in Prometheus's terms (prom-client: the ecosystem's standard, and it brings the
  * process's own CPU, memory and event-loop-lag metrics). Metrics are counted where things happen (servers,
- * update fibers) through this service, synchronously, so the hot path pays a counter increment and nothing
- * more; the dashboard (or a lone server's METRICS_PORT) exposes `exposition`.
+ * update fibers) through this service, synchronously, so the hot path pays an addition to a typed array and
+ * nothing more; the dashboard (or a lone server's METRICS_PORT) exposes `exposition`.
  *
  * The `user` label is bounded by the roster (a handful of users), which is why it is acceptable here.
  */
@@ -13,10 +14,11 @@ export interface MetricsShape {
   readonly registry: Prom.Registry
   /** Points added to a user's row by this process's update fibers. */
   readonly pointsAdded: Prom.Counter<"user">
-  /** Socket requests answered, by transport (`tcp`, `udp`) and outcome (`ok`, `refused`, `error`). */
-  readonly requests: Prom.Counter<"transport" | "outcome">
-  /** Time from a request's last byte to its reply being handed to the socket, in seconds. */
-  readonly requestSeconds: Prom.Histogram<"transport">
+  /**
+   * Counts socket requests answered, by transport (`tcp`, `udp`) and outcome (`ok`, `refused`, `error`), and
+   * the time from a request's last byte to its reply being handed to the socket (metrics/SocketRequestMetrics).
+   */
+  readonly socketRequests: (transport: string) => RecordRequest
   /** TCP connections open now. */
   readonly openConnections: Prom.Gauge<"transport">
   /** Database operations that failed, by operation (`tick`, `refresh`, `prune`). */
@@ -30,14 +32,7 @@ const make = (registry: Prom.Registry): MetricsShape => {
   return {
     registry,
     pointsAdded: new Prom.Counter({ name: "scoreline_points_added_total", help: "Points added to a user's row.", labelNames: ["user"], registers }),
-    requests: new Prom.Counter({ name: "scoreline_socket_requests_total", help: "Socket requests answered, by transport and outcome.", labelNames: ["transport", "outcome"], registers }),
-    requestSeconds: new Prom.Histogram({
-      name: "scoreline_socket_request_duration_seconds",
-      help: "Time to answer a socket request, in seconds.",
-      labelNames: ["transport"],
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-      registers
-    }),
+    socketRequests: makeSocketRequestMetrics(registry),
     openConnections: new Prom.Gauge({ name: "scoreline_open_connections", help: "TCP connections open now.", labelNames: ["transport"], registers }),
     dbErrors: new Prom.Counter({ name: "scoreline_database_errors_total", help: "Database operations that failed.", labelNames: ["operation"], registers }),
     exposition: Effect.promise(() => registry.metrics()).pipe(Effect.map((body) => ({ contentType: registry.contentType, body })))

@@ -4,12 +4,11 @@ import { flushFrames, type Frame, MAX_REQUEST_BYTES, takeFrames } from "../schem
 import { type Dialect, encodeRefusal, refusal } from "../schema/PointsProtocol.js"
 import { parseRequest } from "../schema/PointsRequestBytes.js"
 import type { StreamSession } from "../layers/Transport.js"
+import type { Outcome } from "../layers/metrics/SocketRequestMetrics.js"
 
 /** The answer to a points request in a dialect, from the server's state (`PointsState.reply`). */
 export type Reply = (dialect: Dialect) => string
 
-/** How a request ended, as the requests{outcome} counter sees it. */
-export type Outcome = "ok" | "refused" | "error"
 /** Counts one answered request (synchronously, in the hot path); `since` is `performance.now()` at its arrival. */
 export type Record = (outcome: Outcome, since: number) => void
 

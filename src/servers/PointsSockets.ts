@@ -2,7 +2,7 @@ import { Duration } from "effect"
 import type { MetricsShape } from "../layers/Metrics.js"
 import { type SessionTimeouts, STREAM_DEFAULTS, type StreamOptions } from "../layers/Transport.js"
 import type { TransportKind } from "../schema/TransportKind.js"
-import type { Outcome, Record } from "./PointsConnection.js"
+import type { Record } from "./PointsConnection.js"
 
 /** A points server's socket limits (MAX_CONNECTIONS, REQUEST_TIMEOUT, SHUTDOWN_TIMEOUT, TLS_*); absent = defaults. */
 export interface SocketLimits {
@@ -18,22 +18,11 @@ export interface SocketLimits {
 /** What the line over the cap says (seed 002's framing: every client reads up to `\n`). */
 export const OVER_CAPACITY = "ERROR too many connections, try again later\n"
 
-/**
- * The listener options and the hot path's counters of one points server. The metric children are bound to
- * their labels once here, so a request pays a counter increment and a histogram observation, no label lookup.
- */
+/** The listener options and the hot path's request recorder of one points server (bound to its transport once). */
 export const socketOptions = (limits: SocketLimits, metrics: MetricsShape) => {
   const transport = limits.transport
-  const counters: { readonly [O in Outcome]: { inc: () => void } } = {
-    ok: metrics.requests.labels({ transport, outcome: "ok" }),
-    refused: metrics.requests.labels({ transport, outcome: "refused" }),
-    error: metrics.requests.labels({ transport, outcome: "error" })
-  }
-  const seconds = metrics.requestSeconds.labels({ transport })
-  const record: Record = (outcome, since) => {
-    counters[outcome].inc()
-    seconds.observe((performance.now() - since) / 1000)
-  }
+  const recordRequest = metrics.socketRequests(transport)
+  const record: Record = (outcome, since) => recordRequest(outcome, (performance.now() - since) / 1000)
   const stream: StreamOptions = {
     maxConnections: limits.maxConnections ?? STREAM_DEFAULTS.maxConnections,
     overCapacity: OVER_CAPACITY,
