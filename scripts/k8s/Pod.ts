@@ -31,9 +31,9 @@ export const ADMIN_TOKEN_KEY = "admin-token"
 export const MYSQL_ROOT_PASSWORD_KEY = "mysql-root-password"
 
 /**
- * Requests and limits from measured RSS: `node dist/server.mjs` idles at 105 MB (docs/BENCHMARKS.md, start-up
- * and memory; shared/notes/effect3.md §12 measured 95 MB). The request, 128Mi (134 MB), is that plus a
- * quarter for the pool, buffers and the heap's growth under load; the limit doubles it, which also holds the
+ * Requests and limits from measured RSS: `node dist/server.mjs` idles at about 78 MB (docs/BENCHMARKS.md,
+ * "Where the memory goes"). The request, 128Mi (134 MB), leaves room for the pool, buffers and the heap's
+ * growth under load; the limit doubles it, which also holds the
  * second `node dist/client.mjs` a UDP server's exec probe starts inside the same container. CPU is mostly
  * idle (one tick per UPDATE_INTERVAL); the limit only stops a runaway from starving its node.
  */
