@@ -6,7 +6,7 @@ import { serveDashboard } from "../dashboard/Dashboard.js"
 import { Db } from "../layers/Db.js"
 import { Metrics } from "../layers/Metrics.js"
 import { Transport } from "../layers/Transport.js"
-import { dashboardOptions } from "../schema/DashboardSettings.js"
+import { adminTokenOf, dashboardOptions } from "../schema/DashboardSettings.js"
 import { DB_SETTINGS_HELP, DbSettings } from "../schema/DbSettings.js"
 import { sharedServerOptions } from "../schema/PointsSettings.js"
 import { stackOptions } from "../schema/StackSettings.js"
@@ -17,17 +17,20 @@ const dashboard = Command.make(
   "dashboard",
   { ...dashboardOptions, roster: stackOptions.roster, refreshInterval: sharedServerOptions.refreshInterval },
   (settings) =>
-    Effect.gen(function*() {
-      const roster = yield* loadRoster(settings.roster)
-      const { timeZone } = yield* DbSettings
-      return yield* serveDashboard({
-        ...settings,
-        host: settings.httpHost,
-        port: settings.httpPort,
-        roster: roster.servers,
-        timeZone
-      })
-    }).pipe(Effect.provide(Layer.mergeAll(Db.layerConfig, Metrics.layer, Transport.layer)))
+    // The token first: an unreadable ADMIN_TOKEN_FILE stops it before the database is touched.
+    Effect.flatMap(adminTokenOf(settings), (adminToken) =>
+      Effect.gen(function*() {
+        const roster = yield* loadRoster(settings.roster)
+        const { timeZone } = yield* DbSettings
+        return yield* serveDashboard({
+          ...settings,
+          adminToken,
+          host: settings.httpHost,
+          port: settings.httpPort,
+          roster: roster.servers,
+          timeZone
+        })
+      }).pipe(Effect.provide(Layer.mergeAll(Db.layerConfig, Metrics.layer, Transport.layer))))
 )
 
 runProgram(

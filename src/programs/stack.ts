@@ -8,7 +8,7 @@ import { bindMessageServer } from "../servers/MessageServer.js"
 import { pollPoints } from "../clients/PointsClient.js"
 import { bindPointsServer } from "../servers/PointsServer.js"
 import { runProgram } from "../cli/Program.js"
-import { dashboardConfig } from "../schema/DashboardSettings.js"
+import { adminTokenOf, dashboardConfig } from "../schema/DashboardSettings.js"
 import { DB_SETTINGS_HELP, DbSettings } from "../schema/DbSettings.js"
 import { loadRoster } from "../cli/RosterFile.js"
 import { Ticker } from "../layers/Ticker.js"
@@ -19,8 +19,11 @@ import { serverTls } from "../schema/PointsSettings.js"
 
 // The whole system in one process and one scope: every points server of the roster with a polling client
 // each, and the socket basics (echo, message) beside them.
+/** The dashboard's settings with its token read (ADMIN_TOKEN_FILE), before anything starts. */
+const dashboardSettings = Effect.flatMap(dashboardConfig, (http) => Effect.map(adminTokenOf(http), (adminToken) => ({ ...http, adminToken })))
+
 const stack = Command.make("stack", stackOptions, (settings) =>
-  Effect.flatMap(Effect.zip(loadRoster(settings.roster), serverTls(settings)), ([roster, tls]) =>
+  Effect.flatMap(Effect.all([loadRoster(settings.roster), serverTls(settings), settings.dashboard ? dashboardSettings : Effect.succeed(undefined)]), ([roster, tls, http]) =>
     Effect.gen(function*() {
       yield* Effect.logInfo("starting roster").pipe(Effect.annotateLogs({ roster: roster.name, servers: roster.servers.length }))
       // The database is migrated once (Db.layerConfig), then every port is bound before anything runs: a port
@@ -32,9 +35,8 @@ const stack = Command.make("stack", stackOptions, (settings) =>
       const clientHost = settings.host === "0.0.0.0" || settings.host === "::" ? "127.0.0.1" : settings.host
       // The dashboard watches the same database and probes these servers where the clients reach them; it
       // exposes this whole process's metrics (every server counts into the one Metrics registry).
-      const dashboard = settings.dashboard
+      const dashboard = http !== undefined
         ? [yield* Effect.gen(function*() {
-          const http = yield* dashboardConfig
           const { timeZone } = yield* DbSettings
           return yield* bindDashboard({
             ...http,

@@ -1,4 +1,5 @@
-import { Config, Redacted, Schema } from "effect"
+import { Config, ConfigError, Effect, Redacted, Schema } from "effect"
+import * as Fs from "node:fs"
 import { configs, option } from "../cli/Setting.js"
 import { NonEmptyText, Port, Seconds, Text } from "./SettingValues.js"
 
@@ -14,6 +15,7 @@ const specs = {
   httpPort: { flag: "http-port", env: "HTTP_PORT", schema: Port, default: "8080", description: "port of the dashboard and its API" },
   httpHost: { flag: "http-host", env: "HTTP_HOST", schema: NonEmptyText, placeholder: "address", default: "0.0.0.0", description: "address the dashboard listens on" },
   adminToken: { flag: "admin-token", env: "ADMIN_TOKEN", schema: Token, placeholder: "token", default: "", description: "Bearer token for pause/resume/reset; unset: those answer 403" },
+  adminTokenFile: { flag: "admin-token-file", env: "ADMIN_TOKEN_FILE", schema: Text, placeholder: "file", default: "", description: "a file holding the token (a Compose or Kubernetes secret); wins over ADMIN_TOKEN" },
   probeHost: {
     flag: "probe-host",
     env: "PROBE_HOST",
@@ -29,6 +31,7 @@ export const dashboardOptions = {
   httpPort: option(specs.httpPort),
   httpHost: option(specs.httpHost),
   adminToken: option(specs.adminToken),
+  adminTokenFile: option(specs.adminTokenFile),
   probeHost: option(specs.probeHost),
   probeInterval: option(specs.probeInterval)
 }
@@ -36,3 +39,17 @@ export const dashboardOptions = {
 /** The same settings from the environment only, for the `stack`. */
 export const dashboardConfig = configs(specs)
 export type DashboardSettings = Config.Config.Success<typeof dashboardConfig>
+
+/**
+ * The token the control writes need: the file's text when `ADMIN_TOKEN_FILE` names one (its trailing newline
+ * is not part of it), else `ADMIN_TOKEN`. A file that cannot be read stops the program with one line naming
+ * the setting.
+ */
+export const adminTokenOf = (settings: { readonly adminToken: Redacted.Redacted<string>; readonly adminTokenFile: string }) =>
+  settings.adminTokenFile === ""
+    ? Effect.succeed(settings.adminToken)
+    : Effect.try({
+      try: () => Redacted.make(Fs.readFileSync(settings.adminTokenFile, "utf8").replace(/\r?\n$/, "")),
+      catch: (cause) =>
+        ConfigError.InvalidData(["ADMIN_TOKEN_FILE"], `cannot read ${settings.adminTokenFile}: ${(cause as Error).message}`)
+    })

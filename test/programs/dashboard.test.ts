@@ -42,6 +42,27 @@ describe("dashboard program", () => {
     expect(bad.stderr().trim()).toBe('error: HTTP_PORT: expected a port number from 0 to 65535, got "99999"')
   })
 
+  it("reads the admin token from ADMIN_TOKEN_FILE (a Compose secret), over ADMIN_TOKEN", async () => {
+    const file = Path.join(tmp.path, "admin_token")
+    Fs.writeFileSync(file, "from-the-file\n")
+    const dashboard = start("dashboard", {
+      HTTP_PORT: "0", HTTP_HOST: "127.0.0.1", ROSTER: "seed001", DB_FILE: Path.join(tmp.path, "token.db"),
+      ADMIN_TOKEN: "from-the-variable", ADMIN_TOKEN_FILE: file
+    })
+    const url = `http://127.0.0.1:${await httpPortOf(dashboard)}/api/users/alice/reset`
+    const reset = (token: string) => fetch(url, { method: "POST", headers: { authorization: `Bearer ${token}` } }).then((r) => r.status)
+    expect(await reset("from-the-variable")).toBe(401)
+    // The file's text without its trailing newline: authorized, and then the (empty) database has no such user.
+    expect(await reset("from-the-file")).toBe(404)
+  })
+
+  it("an unreadable ADMIN_TOKEN_FILE stops it with one line naming the setting", async () => {
+    const missing = Path.join(tmp.path, "no-such-token")
+    const bad = start("dashboard", { HTTP_PORT: "0", ADMIN_TOKEN_FILE: missing, DB_FILE: Path.join(tmp.path, "bad-token.db") })
+    expect(await bad.exited).toBe(1)
+    expect(bad.stderr().trim()).toMatch(new RegExp(`^error: ADMIN_TOKEN_FILE: cannot read ${missing}: ENOENT`))
+  })
+
   it("stops on SIGTERM with exit 0 while a browser holds the live stream open", async () => {
     const dashboard = start("dashboard", { HTTP_PORT: "0", HTTP_HOST: "127.0.0.1", ROSTER: "seed001", DB_FILE: Path.join(tmp.path, "sse.db") })
     const port = await httpPortOf(dashboard)
@@ -59,6 +80,13 @@ describe("dashboard program", () => {
 describe("stack with its dashboard, and a lone server's METRICS_PORT", () => {
   const start = usePrograms()
   const tmp = useTempDir()
+
+  it("a stack with an unreadable ADMIN_TOKEN_FILE stops with one line before any server listens", async () => {
+    const missing = Path.join(tmp.path, "no-such-token")
+    const bad = start("stack", { ROSTER: "seed000", HTTP_PORT: "0", ADMIN_TOKEN_FILE: missing, DB_FILE: Path.join(tmp.path, "bad-stack.db") })
+    expect(await bad.exited).toBe(1)
+    expect(bad.stderr().trim()).toMatch(new RegExp(`^error: ADMIN_TOKEN_FILE: cannot read ${missing}: ENOENT`))
+  })
 
   it("the stack serves the dashboard over its own servers, with the whole process's metrics", async () => {
     const serverPort = await freePort()
