@@ -147,6 +147,18 @@ describe.skipIf(unavailable !== undefined).sequential("docker compose", () => {
     for (const entry of seed000.servers) expect(users).toContain(`"${entry.user}"`)
   })
 
+  it("the dashboard's user control takes the admin token from its secret, and refuses a wrong one", async () => {
+    const user = seed000.servers[0]!.user
+    const toggle = (token: string) =>
+      fetch(`http://127.0.0.1:${testPort(8080)}/api/users/${user}/toggle`, { method: "POST", headers: { authorization: `Bearer ${token}` } })
+    expect((await toggle("not-the-token")).status).toBe(401)
+    const paused = await toggle(secret("admin_token"))
+    expect(paused.status).toBe(200)
+    expect(await paused.json()).toEqual({ success: true, username: user, status: "paused" })
+    const resumed = await toggle(secret("admin_token"))
+    expect(await resumed.json()).toEqual({ success: true, username: user, status: "active" })
+  })
+
   it("the points in the database grow", async () => {
     const before = await pointsByUser()
     expect([...before.keys()].sort()).toEqual(seed000.servers.map((s) => s.user).sort())
