@@ -1,5 +1,5 @@
-import { Config, ConfigError, Effect, Redacted, Schema } from "effect"
-import * as Fs from "node:fs"
+import { Config, type ConfigError, Effect, Redacted, Schema } from "effect"
+import { readSecretFile } from "../cli/SecretFile.js"
 import { configs, option } from "../cli/Setting.js"
 import { NonEmptyText, Port, Seconds, Text } from "./SettingValues.js"
 
@@ -45,11 +45,9 @@ export type DashboardSettings = Config.Config.Success<typeof dashboardConfig>
  * is not part of it), else `ADMIN_TOKEN`. A file that cannot be read stops the program with one line naming
  * the setting.
  */
-export const adminTokenOf = (settings: { readonly adminToken: Redacted.Redacted<string>; readonly adminTokenFile: string }) =>
+export const adminTokenOf = (
+  settings: { readonly adminToken: Redacted.Redacted<string>; readonly adminTokenFile: string }
+): Effect.Effect<Redacted.Redacted<string>, ConfigError.ConfigError> =>
   settings.adminTokenFile === ""
     ? Effect.succeed(settings.adminToken)
-    : Effect.try({
-      try: () => Redacted.make(Fs.readFileSync(settings.adminTokenFile, "utf8").replace(/\r?\n$/, "")),
-      catch: (cause) =>
-        ConfigError.InvalidData(["ADMIN_TOKEN_FILE"], `cannot read ${settings.adminTokenFile}: ${(cause as Error).message}`)
-    })
+    : readSecretFile("ADMIN_TOKEN_FILE", settings.adminTokenFile)

@@ -1,6 +1,6 @@
-import { Config, ConfigError, Duration, Either, Option, Redacted } from "effect"
-import * as Fs from "node:fs"
+import { Config, Duration, Either, Option, Redacted } from "effect"
 import { TimeZoneFromString } from "./Timestamp.js"
+import { readSecretFile } from "../cli/SecretFile.js"
 import { config, optionalConfig } from "../cli/Setting.js"
 import { Flag, NonEmptyText, Port, PositiveInt, Seconds, Text } from "./SettingValues.js"
 
@@ -48,11 +48,7 @@ const password = Config.all({
 }).pipe(Config.mapOrFail(({ file, text }) =>
   Option.match(file, {
     onNone: () => Either.right(Redacted.make(text)),
-    onSome: (path) =>
-      Either.try({
-        try: () => Redacted.make(Fs.readFileSync(path, "utf8").replace(/\r?\n$/, "")),
-        catch: (cause) => ConfigError.InvalidData(["DB_PASS_FILE"], `cannot read ${path}: ${String(cause)}`)
-      })
+    onSome: (path) => readSecretFile("DB_PASS_FILE", path)
   })
 ))
 

@@ -1,9 +1,9 @@
 import { Array as Arr, type DateTime, Effect, Option, Ref } from "effect"
 import { PointTick } from "../../schema/PointTick.js"
 import { byUser, ScoreRow } from "../../schema/ScoreRow.js"
-import type { Timestamp } from "../../schema/Timestamp.js"
+import { type Timestamp, UTC } from "../../schema/Timestamp.js"
 import type { DbShape, UserSnapshot } from "../Db.js"
-import { currentTimestamp, makeQueryCounter, timestampAgo, UTC } from "./common.js"
+import { currentTimestamp, makeQueryCounter, timestampAgo } from "./common.js"
 
 interface Tables {
   readonly scores: ReadonlyMap<string, ScoreRow>

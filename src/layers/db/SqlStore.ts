@@ -4,9 +4,9 @@ import { SqlError } from "@effect/sql/SqlError"
 import { Array as Arr, type DateTime, Effect, Option, Schedule, Schema } from "effect"
 import { PausedFlag, PointTick } from "../../schema/PointTick.js"
 import { byUser, ScoreRow, UserName } from "../../schema/ScoreRow.js"
-import { Timestamp } from "../../schema/Timestamp.js"
+import { Timestamp, UTC } from "../../schema/Timestamp.js"
 import type { DbShape, UserSnapshot } from "../Db.js"
-import { asQueryError, CLAIM_CHUNK, currentTimestamp, makeQueryCounter, timestampAgo, UTC } from "./common.js"
+import { asQueryError, CLAIM_CHUNK, currentTimestamp, makeQueryCounter, timestampAgo } from "./common.js"
 
 /** `scores` joined with `user_control`: a user's row and pause flag in one read. */
 const SnapshotRow = Schema.Struct({ user: UserName, points: Schema.Int, datetime_stamp: Timestamp, paused: PausedFlag })

@@ -10,8 +10,6 @@ export const currentTimestamp = (zone: DateTime.TimeZone): Effect.Effect<Timesta
 export const timestampAgo = (zone: DateTime.TimeZone, ago: Duration.DurationInput): Effect.Effect<Timestamp> =>
   Effect.map(DateTime.now, (now) => formatTimestamp(DateTime.subtractDuration(now, ago), zone))
 
-export { UTC } from "../../schema/Timestamp.js"
-
 export const asQueryError = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.mapError(effect, (cause) => new DbError({ reason: "Query", cause }))
 
