@@ -1,11 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Effect, Either, Option } from "effect"
+import { Effect, Either, Option } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { Db } from "../../src/layers/Db.js"
+import { UTC } from "../../src/schema/Timestamp.js"
 
-const UTC = DateTime.zoneUnsafeMakeNamed("UTC")
 const embedded = (file: string, migrate: boolean) => Db.layer({ target: { _tag: "Embedded", file }, migrate, timeZone: UTC })
 const ensureAndRead = Effect.gen(function*() {
   const db = yield* Db

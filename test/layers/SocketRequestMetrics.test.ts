@@ -46,3 +46,18 @@ describe("socket request metrics", () => {
     expect(text).toMatch(/# TYPE scoreline_socket_request_duration_seconds histogram/)
   })
 })
+
+describe("socket request metrics, reset", () => {
+  it("starts from zero after registry.resetMetrics(), and recorders made before it keep counting", async () => {
+    const registry = new Prom.Registry()
+    const record = makeSocketRequestMetrics(registry)("udp")
+    record("ok", 0.001)
+    record("refused", 0.001)
+    registry.resetMetrics()
+    record("ok", 0.002)
+    const text = await registry.metrics()
+    expect(text).toContain('scoreline_socket_requests_total{transport="udp",outcome="ok"} 1')
+    expect(text).toContain('scoreline_socket_requests_total{transport="udp",outcome="refused"} 0')
+    expect(text).toContain('scoreline_socket_request_duration_seconds_count{transport="udp"} 1')
+  })
+})

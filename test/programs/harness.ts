@@ -15,6 +15,7 @@ import { Ticker } from "../../src/layers/Ticker.js"
 import { Transport } from "../../src/layers/Transport.js"
 import { isSettingVariable } from "../support/cleanEnv.js"
 import { type Running, startCommand, startProgram } from "../support/processes.js"
+import { UTC } from "../../src/schema/Timestamp.js"
 
 /**
  * What the real-socket tests share: points servers on loopback ephemeral ports (in this process, or spawned
@@ -26,7 +27,8 @@ import { type Running, startCommand, startProgram } from "../support/processes.j
 for (const name of Object.keys(process.env)) if (isSettingVariable(name)) delete process.env[name]
 
 export const LOOPBACK = "127.0.0.1"
-export const UTC = DateTime.zoneUnsafeMakeNamed("UTC")
+// The zone the programs run in by default (a fixed offset, see src/schema/Timestamp.ts).
+export { UTC }
 
 /** A user name no other test (or concurrent run) uses: rows never collide in a shared database. */
 export const uniqueUser = (prefix = "u") => `${prefix}_${randomBytes(5).toString("hex")}`

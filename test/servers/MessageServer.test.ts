@@ -3,10 +3,10 @@ import { Cause, DateTime, Effect, Exit, Fiber, Option, TestClock } from "effect"
 import { LinePrompt } from "../../src/layers/LinePrompt.js"
 import { chat, sendMessage } from "../../src/clients/MessageClient.js"
 import { bindMessageServer } from "../../src/servers/MessageServer.js"
+import { UTC } from "../../src/schema/Timestamp.js"
 import { Transport } from "../../src/layers/Transport.js"
 import { readToEnd } from "../support/memory.js"
 
-const UTC = DateTime.zoneUnsafeMakeNamed("UTC")
 const NOON = DateTime.unsafeMake("2026-01-12T14:30:00Z")
 
 const startServer = (timeZone: DateTime.TimeZone = UTC) =>

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto"
 import { afterAll, beforeAll, describe } from "vitest"
 import { Db } from "../../src/layers/Db.js"
 import type { DbTarget } from "../../src/schema/DbSettings.js"
+import { UTC } from "../../src/schema/Timestamp.js"
 
 /**
  * The real MariaDB the behaviour tests run against (127.0.0.1:3306, root, empty password). Every test file
@@ -123,7 +124,7 @@ export const useTestDatabase = (): TestDatabase => {
     get name() {
       return current()
     },
-    layer: (timeZone = DateTime.zoneUnsafeMakeNamed("UTC")) => Db.layer({ target: mysqlTarget(current()), migrate: true, timeZone }),
+    layer: (timeZone = UTC) => Db.layer({ target: mysqlTarget(current()), migrate: true, timeZone }),
     env: () => ({
       DB_HOST: MARIADB.host,
       DB_PORT: String(MARIADB.port),

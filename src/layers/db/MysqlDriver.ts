@@ -1,9 +1,8 @@
 import * as MysqlClient from "@effect/sql-mysql2/MysqlClient"
 import * as MysqlMigrator from "@effect/sql-mysql2/MysqlMigrator"
-import { Layer } from "effect"
 import { migrations } from "../../../migrations/index.js"
 import type { DbTarget } from "../../schema/DbSettings.js"
-import { MigratorContext } from "./MigratorContext.js"
+import { migratedFirst } from "./Migrated.js"
 
 // MySQL's driver, in a module of its own: Db imports it only for a MySQL target, so a program on the
 // embedded store never loads mysql2 (nor its character-set tables).
@@ -20,7 +19,5 @@ export const sqlLayer = (target: Extract<DbTarget, { _tag: "Mysql" }>, migrate: 
     // DATETIMEs come back as the text the server holds, never shifted by this process's TZ.
     poolConfig: { dateStrings: true }
   })
-  return migrate
-    ? Layer.provideMerge(MysqlMigrator.layer({ loader: migrations }).pipe(Layer.provide(MigratorContext)), client)
-    : client
+  return migratedFirst(client, MysqlMigrator.layer({ loader: migrations }), migrate)
 }

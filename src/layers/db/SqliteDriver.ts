@@ -4,7 +4,7 @@ import { Effect, Layer } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { migrations } from "../../../migrations/index.js"
-import { MigratorContext } from "./MigratorContext.js"
+import { migratedFirst } from "./Migrated.js"
 
 // The embedded store's driver, in a module of its own: Db imports it only when DB_HOST is unset, so a
 // server on MySQL never loads better-sqlite3's native addon.
@@ -15,7 +15,5 @@ export const sqlLayer = (file: string, migrate: boolean) => {
     if (file !== ":memory:") Fs.mkdirSync(Path.dirname(Path.resolve(file)), { recursive: true })
     return SqliteClient.layer({ filename: file })
   }))
-  return migrate
-    ? Layer.provideMerge(SqliteMigrator.layer({ loader: migrations }).pipe(Layer.provide(MigratorContext)), client)
-    : client
+  return migratedFirst(client, SqliteMigrator.layer({ loader: migrations }), migrate)
 }

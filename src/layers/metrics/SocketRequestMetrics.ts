@@ -2,7 +2,9 @@ import * as Prom from "prom-client"
 
 /** How a socket request ended, as `scoreline_socket_requests_total{outcome}` sees it. */
 export type Outcome = "ok" | "refused" | "error"
-const OUTCOMES: ReadonlyArray<Outcome> = ["ok", "refused", "error"]
+/** Each outcome's slot in a tally. */
+const OUTCOME_INDEX: { readonly [O in Outcome]: number } = { ok: 0, refused: 1, error: 2 }
+const OUTCOMES = Object.keys(OUTCOME_INDEX) as ReadonlyArray<Outcome>
 
 /** Upper bounds of `scoreline_socket_request_duration_seconds`, in seconds. */
 export const DURATION_BUCKETS: ReadonlyArray<number> = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]
@@ -14,11 +16,18 @@ class Tally {
   sum = 0
 
   record(outcome: Outcome, seconds: number) {
-    this.outcomes[outcome === "ok" ? 0 : outcome === "refused" ? 1 : 2]! += 1
+    this.outcomes[OUTCOME_INDEX[outcome]]! += 1
     let bucket = 0
     while (bucket < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[bucket]!) bucket++
     this.buckets[bucket]! += 1
     this.sum += seconds
+  }
+
+  /** Back to zero in place: the recorders handed out keep counting into it. */
+  zero() {
+    this.outcomes.fill(0)
+    this.buckets.fill(0)
+    this.sum = 0
   }
 }
 
@@ -51,7 +60,7 @@ export const makeSocketRequestMetrics = (registry: Prom.Registry) => {
     collect() {
       this.reset()
       for (const [transport, tally] of tallies) {
-        OUTCOMES.forEach((outcome, i) => this.inc({ transport, outcome }, tally.outcomes[i]!))
+        for (const outcome of OUTCOMES) this.inc({ transport, outcome }, tally.outcomes[OUTCOME_INDEX[outcome]]!)
       }
     }
   })
@@ -81,7 +90,7 @@ export const makeSocketRequestMetrics = (registry: Prom.Registry) => {
         ]
       })
     }),
-    reset: () => tallies.clear()
+    reset: () => tallies.forEach((tally) => tally.zero())
   }
   registry.registerMetric(histogram as unknown as Prom.Metric)
 
