@@ -1,6 +1,6 @@
 import { Effect, Option } from "effect"
 import packageJson from "../../package.json" with { type: "json" }
-import { loadRoster, SHIPPED_ROSTERS } from "../../src/cli/RosterFile.js"
+import { loadRoster, SHIPPED_ROSTERS } from "../../src/settings/RosterFile.js"
 import { baseFiles, type ManifestFile, treeFiles } from "./Layout.js"
 import { NameClash } from "./Names.js"
 

@@ -3,7 +3,7 @@ import { Console, Duration, Effect, Layer, Option } from "effect"
 import { askPointsWithRetry, pollPoints } from "../clients/PointsClient.js"
 import { runProgram } from "../cli/Program.js"
 import { Transport } from "../layers/Transport.js"
-import { clientOptions } from "../schema/PointsSettings.js"
+import { clientOptions } from "../settings/PointsSettings.js"
 
 // Asks a points server (ours or a seed's) for the latest points and prints the reply line on stdout.
 const client = Command.make("client", clientOptions, (settings) => {

@@ -1,15 +1,15 @@
 import * as Command from "@effect/cli/Command"
 import { Effect, Layer } from "effect"
-import { loadRoster } from "../cli/RosterFile.js"
+import { loadRoster } from "../settings/RosterFile.js"
 import { runProgram } from "../cli/Program.js"
 import { serveDashboard } from "../dashboard/Dashboard.js"
 import { Db } from "../layers/Db.js"
 import { Metrics } from "../layers/Metrics.js"
 import { Transport } from "../layers/Transport.js"
-import { adminTokenOf, dashboardOptions } from "../schema/DashboardSettings.js"
-import { DB_SETTINGS_HELP, DbSettings } from "../schema/DbSettings.js"
-import { sharedServerOptions } from "../schema/PointsSettings.js"
-import { stackOptions } from "../schema/StackSettings.js"
+import { adminTokenOf, dashboardOptions } from "../settings/DashboardSettings.js"
+import { DB_SETTINGS_HELP, DbSettings } from "../settings/DbSettings.js"
+import { sharedServerOptions } from "../settings/PointsSettings.js"
+import { stackOptions } from "../settings/StackSettings.js"
 
 // The dashboard alone, over the same database as the servers (which may run in other processes or
 // containers): the live page, the REST API, user control and /metrics.
@@ -30,7 +30,7 @@ const dashboard = Command.make(
           roster: roster.servers,
           timeZone
         })
-      }).pipe(Effect.provide(Layer.mergeAll(Db.layerConfig, Metrics.layer, Transport.layer))))
+      }).pipe(Effect.provide(Layer.mergeAll(Db.layerConfig(DbSettings), Metrics.layer, Transport.layer))))
 )
 
 runProgram(

@@ -4,7 +4,7 @@ import { Console, Effect, Option } from "effect"
 import { echoOverTcp, echoOverUdp } from "../clients/EchoClient.js"
 import { runProgram } from "../cli/Program.js"
 import { formatAddress, Transport } from "../layers/Transport.js"
-import { echoClientOptions } from "../schema/BasicsSettings.js"
+import { echoClientOptions } from "../settings/BasicsSettings.js"
 import { toBytes } from "../schema/Bytes.js"
 import { SEED_TCP_MESSAGE, SEED_UDP_MESSAGE, showBytes } from "../schema/EchoProtocol.js"
 

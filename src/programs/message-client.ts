@@ -5,7 +5,7 @@ import { LinePrompt } from "../layers/LinePrompt.js"
 import { chat, sendMessage } from "../clients/MessageClient.js"
 import { runProgram } from "../cli/Program.js"
 import { Transport } from "../layers/Transport.js"
-import { messageClientOptions } from "../schema/BasicsSettings.js"
+import { messageClientOptions } from "../settings/BasicsSettings.js"
 
 const message = Args.text({ name: "message" }).pipe(
   Args.withDescription("send this one message and exit; without it, read messages from the terminal"),

@@ -2,7 +2,7 @@ import * as Command from "@effect/cli/Command"
 import { ConfigProvider, Effect } from "effect"
 import { Db } from "../layers/Db.js"
 import { runProgram } from "../cli/Program.js"
-import { DB_SETTINGS_HELP } from "../schema/DbSettings.js"
+import { DB_SETTINGS_HELP, DbSettings } from "../settings/DbSettings.js"
 
 /**
  * The environment with DB_MIGRATE forced on: running the migrations is this program's whole job, so a
@@ -13,13 +13,13 @@ const migrateForced = ConfigProvider.fromMap(new Map([["DB_MIGRATE", "true"]])).
 )
 
 // The one-shot migration job (compose's `migrate`): builds the database layer, which runs every migration not
-// yet applied (Db.layerConfig, retrying while the database is not up), logs, and exits 0.
+// yet applied (Db.layerConfig(DbSettings), retrying while the database is not up), logs, and exits 0.
 const migrate = Command.make("migrate", {}, () =>
   Effect.gen(function*() {
     yield* Db
     yield* Effect.logInfo("migrations up to date")
   }).pipe(
-    Effect.provide(Db.layerConfig),
+    Effect.provide(Db.layerConfig(DbSettings)),
     Effect.withConfigProvider(migrateForced)
   ))
 

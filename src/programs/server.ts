@@ -5,11 +5,11 @@ import { Metrics } from "../layers/Metrics.js"
 import { servePoints } from "../servers/PointsServer.js"
 import { bindMetricsServer } from "../servers/MetricsServer.js"
 import { runProgram } from "../cli/Program.js"
-import { DB_SETTINGS_HELP } from "../schema/DbSettings.js"
-import { metricsOptions } from "../schema/MetricsSettings.js"
+import { DB_SETTINGS_HELP, DbSettings } from "../settings/DbSettings.js"
+import { metricsOptions } from "../settings/MetricsSettings.js"
 import { Ticker } from "../layers/Ticker.js"
 import { Transport } from "../layers/Transport.js"
-import { serverOptions, serverTls } from "../schema/PointsSettings.js"
+import { serverOptions, serverTls } from "../settings/PointsSettings.js"
 
 // One points server: owns SERVER_USER's row, adds a point every UPDATE_INTERVAL, answers on TCP or UDP;
 // with METRICS_PORT, also its own Prometheus /metrics. A half-given TLS identity is refused before anything starts.
@@ -21,7 +21,7 @@ const server = Command.make("server", { ...serverOptions, ...metricsOptions }, (
     }).pipe(
       Effect.scoped,
       // The database (and its migrations) is ready before the socket opens: see bindPointsServer.
-      Effect.provide(Layer.mergeAll(Db.layerConfig, Ticker.layer(settings.interval), Transport.layer, Metrics.layer))
+      Effect.provide(Layer.mergeAll(Db.layerConfig(DbSettings), Ticker.layer(settings.interval), Transport.layer, Metrics.layer))
     )))
 
 runProgram("server", server, "A points server for one user (seeds 000-002), on TCP or UDP. " + DB_SETTINGS_HELP)

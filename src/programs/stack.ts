@@ -8,14 +8,14 @@ import { bindMessageServer } from "../servers/MessageServer.js"
 import { pollPoints } from "../clients/PointsClient.js"
 import { bindPointsServer } from "../servers/PointsServer.js"
 import { runProgram } from "../cli/Program.js"
-import { adminTokenOf, dashboardConfig } from "../schema/DashboardSettings.js"
-import { DB_SETTINGS_HELP, DbSettings } from "../schema/DbSettings.js"
-import { loadRoster } from "../cli/RosterFile.js"
+import { adminTokenOf, dashboardConfig } from "../settings/DashboardSettings.js"
+import { DB_SETTINGS_HELP, DbSettings } from "../settings/DbSettings.js"
+import { loadRoster } from "../settings/RosterFile.js"
 import { Ticker } from "../layers/Ticker.js"
 import { Transport } from "../layers/Transport.js"
-import { echoServerConfig, messageServerConfig } from "../schema/BasicsSettings.js"
-import { stackOptions } from "../schema/StackSettings.js"
-import { serverTls } from "../schema/PointsSettings.js"
+import { echoServerConfig, messageServerConfig } from "../settings/BasicsSettings.js"
+import { stackOptions } from "../settings/StackSettings.js"
+import { serverTls } from "../settings/PointsSettings.js"
 
 // The whole system in one process and one scope: every points server of the roster with a polling client
 // each, and the socket basics (echo, message) beside them.
@@ -26,7 +26,7 @@ const stack = Command.make("stack", stackOptions, (settings) =>
   Effect.flatMap(Effect.all([loadRoster(settings.roster), serverTls(settings), settings.dashboard ? dashboardSettings : Effect.succeed(undefined)]), ([roster, tls, http]) =>
     Effect.gen(function*() {
       yield* Effect.logInfo("starting roster").pipe(Effect.annotateLogs({ roster: roster.name, servers: roster.servers.length }))
-      // The database is migrated once (Db.layerConfig), then every port is bound before anything runs: a port
+      // The database is migrated once (Db.layerConfig(DbSettings)), then every port is bound before anything runs: a port
       // clash stops the stack before a single client starts.
       const points = yield* Effect.forEach(roster.servers, (entry) => bindPointsServer({ ...settings, ...entry, pointsPerTick: entry.pointsPerTick ?? settings.pointsPerTick, tls }))
       const echo = settings.echo ? [yield* Effect.flatMap(echoServerConfig, bindEchoServer)] : []
@@ -65,7 +65,7 @@ const stack = Command.make("stack", stackOptions, (settings) =>
       return yield* Effect.all([...servers, ...clients], { concurrency: "unbounded", discard: true })
     }).pipe(
       Effect.scoped,
-      Effect.provide(Layer.mergeAll(Db.layerConfig, Ticker.layer(settings.interval), Transport.layer, Metrics.layer))
+      Effect.provide(Layer.mergeAll(Db.layerConfig(DbSettings), Ticker.layer(settings.interval), Transport.layer, Metrics.layer))
     )))
 
 runProgram("stack", stack, "Runs a roster of points servers (default: seed 000's four) with a polling client each, the echo and message servers, and the web dashboard (HTTP_PORT, default 8080). " + DB_SETTINGS_HELP)

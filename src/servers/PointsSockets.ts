@@ -1,17 +1,17 @@
-import { Duration } from "effect"
+import type { Duration } from "effect"
 import type { MetricsShape } from "../layers/Metrics.js"
-import { type SessionTimeouts, STREAM_DEFAULTS, type StreamOptions } from "../layers/Transport.js"
+import type { SessionTimeouts, StreamOptions } from "../layers/Transport.js"
 import type { TransportKind } from "../schema/TransportKind.js"
 import type { Record } from "./PointsConnection.js"
 
-/** A points server's socket limits (MAX_CONNECTIONS, REQUEST_TIMEOUT, SHUTDOWN_TIMEOUT, TLS_*); absent = defaults. */
+/** A points server's socket limits (MAX_CONNECTIONS, REQUEST_TIMEOUT, SHUTDOWN_TIMEOUT, TLS_*); absent = the transport's defaults. */
 export interface SocketLimits {
   readonly transport: TransportKind
   /** A TCP connection that sends nothing for this long is closed. */
   readonly idleTimeout: Duration.DurationInput
-  readonly maxConnections?: number
-  readonly requestTimeout?: Duration.DurationInput
-  readonly shutdownTimeout?: Duration.DurationInput
+  readonly maxConnections?: number | undefined
+  readonly requestTimeout?: Duration.DurationInput | undefined
+  readonly shutdownTimeout?: Duration.DurationInput | undefined
   readonly tls?: { readonly cert: string; readonly key: string } | undefined
 }
 
@@ -24,15 +24,15 @@ export const socketOptions = (limits: SocketLimits, metrics: MetricsShape) => {
   const recordRequest = metrics.socketRequests(transport)
   const record: Record = (outcome, since) => recordRequest(outcome, (performance.now() - since) / 1000)
   const stream: StreamOptions = {
-    maxConnections: limits.maxConnections ?? STREAM_DEFAULTS.maxConnections,
+    maxConnections: limits.maxConnections,
     overCapacity: OVER_CAPACITY,
-    shutdownTimeout: limits.shutdownTimeout ?? Duration.seconds(STREAM_DEFAULTS.shutdownTimeoutSeconds),
+    shutdownTimeout: limits.shutdownTimeout,
     connections: metrics.openConnections.labels({ transport }),
     ...(limits.tls === undefined ? {} : { tls: limits.tls })
   }
   const timeouts: SessionTimeouts = {
     idleTimeout: limits.idleTimeout,
-    requestTimeout: limits.requestTimeout ?? Duration.seconds(STREAM_DEFAULTS.requestTimeoutSeconds)
+    requestTimeout: limits.requestTimeout
   }
   return { record, stream, timeouts }
 }

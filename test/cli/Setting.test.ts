@@ -6,7 +6,7 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either } from "effect"
 import { checkFlags, option } from "../../src/cli/Setting.js"
-import { clientOptions, serverOptions } from "../../src/schema/PointsSettings.js"
+import { clientOptions, serverOptions } from "../../src/settings/PointsSettings.js"
 import { NonEmptyText, Port } from "../../src/schema/SettingValues.js"
 
 const server = Command.make("server", serverOptions)

@@ -1,10 +1,10 @@
 import { EventEmitter } from "node:events"
 import type * as Net from "node:net"
 import { afterEach, describe, expect, it, vi } from "vitest"
-import { driveSession } from "../../src/layers/transport/SessionSocket.js"
+import { driveSocket } from "../../src/layers/transport/SessionSocket.js"
 import { pointsSession } from "../../src/servers/PointsConnection.js"
 
-/** Just what driveSession touches of a socket, recording what it was asked to do. */
+/** Just what driveSocket touches of a socket, recording what it was asked to do. */
 class FakeSocket extends EventEmitter {
   readonly calls: Array<string> = []
   writableLength = 0
@@ -44,7 +44,7 @@ describe("a session's socket timer", () => {
     vi.useFakeTimers({ toFake: ["Date"] })
     vi.setSystemTime(1_000_000)
     const socket = new FakeSocket()
-    driveSession(socket as unknown as Net.Socket, pointsSession(reply, () => {})(), 60_000, 600)
+    driveSocket(socket as unknown as Net.Socket, pointsSession(reply, () => {})(), { idleMs: 60_000, requestMs: 600 })
     socket.emit("data", Buffer.from("REQ"))
     expect(socket.calls.at(-1)).toBe("setTimeout 600")
     vi.setSystemTime(1_000_599) // the timer fired a millisecond before the deadline
@@ -57,8 +57,12 @@ describe("a session's socket timer", () => {
   })
 
   it("with no request under way, the timer is the idle timeout: a plain FIN", () => {
+    vi.useFakeTimers({ toFake: ["Date"] })
+    vi.setSystemTime(1_000_000)
     const socket = new FakeSocket()
-    driveSession(socket as unknown as Net.Socket, pointsSession(reply, () => {})(), 300, 600)
+    driveSocket(socket as unknown as Net.Socket, pointsSession(reply, () => {})(), { idleMs: 300, requestMs: 600 })
+    expect(socket.calls.at(-1)).toBe("setTimeout 300")
+    vi.setSystemTime(1_000_300)
     socket.emit("timeout")
     expect(socket.calls.at(-1)).toBe('end ""')
   })

@@ -3,11 +3,11 @@ import { ConfigProvider, DateTime, Duration, Effect, Either, Redacted, Schema } 
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { DbSettings } from "../../src/schema/DbSettings.js"
+import { DbSettings } from "../../src/settings/DbSettings.js"
 import { formatTimestamp, zoneName } from "../../src/schema/Timestamp.js"
 import { config } from "../../src/cli/Setting.js"
 import { Port, Seconds } from "../../src/schema/SettingValues.js"
-import { Retention } from "../../src/schema/PointsSettings.js"
+import { Retention } from "../../src/settings/PointsSettings.js"
 
 const withEnv = (env: Record<string, string>) => Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
 

@@ -3,7 +3,7 @@ import * as Mysql from "mysql2/promise"
 import { randomBytes } from "node:crypto"
 import { afterAll, beforeAll, describe } from "vitest"
 import { Db } from "../../src/layers/Db.js"
-import type { DbTarget } from "../../src/schema/DbSettings.js"
+import type { DbTarget } from "../../src/layers/Db.js"
 import { UTC } from "../../src/schema/Timestamp.js"
 
 /**

@@ -2,7 +2,7 @@ import { Array as Arr, type DateTime, Effect, Option, Ref } from "effect"
 import { PointTick } from "../../schema/PointTick.js"
 import { byUser, ScoreRow } from "../../schema/ScoreRow.js"
 import { type Timestamp, UTC } from "../../schema/Timestamp.js"
-import type { DbShape, UserSnapshot } from "../Db.js"
+import type { DbShape, UserSnapshot } from "./DbShape.js"
 import { currentTimestamp, makeQueryCounter, timestampAgo } from "./common.js"
 
 interface Tables {

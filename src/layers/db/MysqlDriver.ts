@@ -1,7 +1,7 @@
 import * as MysqlClient from "@effect/sql-mysql2/MysqlClient"
 import * as MysqlMigrator from "@effect/sql-mysql2/MysqlMigrator"
 import { migrations } from "../../../migrations/index.js"
-import type { DbTarget } from "../../schema/DbSettings.js"
+import type { DbTarget } from "./DbShape.js"
 import { migratedFirst } from "./Migrated.js"
 
 // MySQL's driver, in a module of its own: Db imports it only for a MySQL target, so a program on the

@@ -5,7 +5,7 @@ import { Array as Arr, type DateTime, Effect, Option, Schedule, Schema } from "e
 import { PausedFlag, PointTick } from "../../schema/PointTick.js"
 import { byUser, ScoreRow, UserName } from "../../schema/ScoreRow.js"
 import { Timestamp, UTC } from "../../schema/Timestamp.js"
-import type { DbShape, UserSnapshot } from "../Db.js"
+import type { DbShape, UserSnapshot } from "./DbShape.js"
 import { asQueryError, CLAIM_CHUNK, currentTimestamp, makeQueryCounter, timestampAgo } from "./common.js"
 
 /** `scores` joined with `user_control`: a user's row and pause flag in one read. */

@@ -7,6 +7,8 @@ import {
   type Connection,
   type Datagram,
   formatAddress,
+  listenerLimits,
+  sessionLimits,
   TransportError,
   type TransportShape
 } from "./Types.js"
@@ -15,7 +17,8 @@ import {
  * An in-process network. Listeners are keyed by port; a connection is two mailboxes, one per direction, so
  * ordering, EOF and half-close behave as on TCP. Datagrams to a port nobody listens on vanish, as on UDP.
  * Everything runs on Effect's scheduler, so TestClock drives timeouts deterministically. Sessions run on the
- * slow path (a fiber per connection); the connection cap, TLS and the drain are the node transport's alone.
+ * slow path (a fiber per connection) with the same timers and drain as the node transport's; the connection
+ * cap and TLS are the node transport's alone.
  */
 export const makeMemoryTransport = Effect.gen(function*() {
   const streams = new Map<number, Mailbox.Mailbox<Connection>>()
@@ -45,7 +48,7 @@ export const makeMemoryTransport = Effect.gen(function*() {
   })
 
   const transport: TransportShape = {
-    listenStream: (address) =>
+    listenStream: (address, options = {}) =>
       Effect.gen(function*() {
         const accepted = yield* Mailbox.make<Connection>()
         const port = yield* claim(streams, address, accepted)
@@ -54,7 +57,26 @@ export const makeMemoryTransport = Effect.gen(function*() {
           // As a socket's release would, the server's side is closed when its handler is done.
           serve: (handle) => serveEach(accepted, "connection", (connection) => Effect.ensuring(handle(connection), connection.end)),
           serveSessions: (open, timeouts) =>
-            serveEach(accepted, "connection", (connection) => Effect.ensuring(runSession(connection, open(), timeouts), connection.end))
+            Effect.gen(function*() {
+              const limits = sessionLimits(timeouts)
+              const draining = yield* Deferred.make<void>()
+              let sessions = 0
+              const sessionsEnded = yield* Deferred.make<void>()
+              const session = (connection: Connection) =>
+                Effect.acquireUseRelease(
+                  Effect.sync(() => sessions++),
+                  () => runSession(connection, open(), limits, draining),
+                  () => Effect.zipRight(connection.end, Effect.suspend(() => --sessions === 0 ? Deferred.succeed(sessionsEnded, undefined) : Effect.void))
+                )
+              // Drain, as the node transport does: idle sessions end now, requests under way are answered, and
+              // after shutdownTimeout serveEach interrupts what is left.
+              const drain = Effect.zipRight(
+                Deferred.succeed(draining, undefined),
+                Effect.suspend(() =>
+                  sessions === 0 ? Effect.void : Effect.ignore(Effect.timeout(Deferred.await(sessionsEnded), listenerLimits(options).shutdownTimeout)))
+              )
+              return yield* serveEach(accepted, "connection", session, drain)
+            })
         }
       }),
 

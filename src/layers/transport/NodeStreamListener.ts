@@ -2,8 +2,9 @@ import { Cause, Duration, Effect, FiberSet, type Scope } from "effect"
 import * as Net from "node:net"
 import * as Tls from "node:tls"
 import { fromSocket } from "./NodeSocket.js"
-import { type DrivenSocket, driveSession } from "./SessionSocket.js"
-import { type Address, type Connection, formatAddress, STREAM_DEFAULTS, type StreamListener, type StreamOptions, TransportError } from "./Types.js"
+import type { SessionDriver } from "./SessionDriver.js"
+import { driveSocket } from "./SessionSocket.js"
+import { type Address, type Connection, formatAddress, listenerLimits, sessionLimits, type StreamListener, type StreamOptions, TransportError } from "./Types.js"
 
 /**
  * A TCP (or TLS) listener. Every accepted socket is tracked from its first moment, so the listener's scope
@@ -13,8 +14,7 @@ import { type Address, type Connection, formatAddress, STREAM_DEFAULTS, type Str
 export const listenStream = (address: Address, options: StreamOptions = {}): Effect.Effect<StreamListener, TransportError, Scope.Scope> =>
   Effect.gen(function*() {
     const where = formatAddress(address)
-    const max = options.maxConnections ?? Infinity
-    const shutdownTimeout = options.shutdownTimeout ?? Duration.seconds(STREAM_DEFAULTS.shutdownTimeoutSeconds)
+    const { maxConnections: max, shutdownTimeout } = listenerLimits(options)
     // allowHalfOpen: a client that sends its request and half-closes (`nc -N`) still gets its reply.
     const server = options.tls === undefined
       ? Net.createServer({ allowHalfOpen: true, noDelay: true })
@@ -123,11 +123,10 @@ export const listenStream = (address: Address, options: StreamOptions = {}): Eff
         }).pipe(Effect.scoped),
 
       serveSessions: (open, timeouts) => {
-        const idleMs = Duration.toMillis(timeouts.idleTimeout)
-        const requestMs = Duration.toMillis(timeouts.requestTimeout)
-        const driven = new Map<Net.Socket, DrivenSocket>()
+        const limits = sessionLimits(timeouts)
+        const driven = new Map<Net.Socket, SessionDriver>()
         return acceptWith((socket) => {
-          driven.set(socket, driveSession(socket, open(), idleMs, requestMs))
+          driven.set(socket, driveSocket(socket, open(), limits))
           socket.once("close", () => driven.delete(socket))
         }).pipe(
           // Drain: stop accepting; idle connections end now, requests under way are answered, then they end;

@@ -1,4 +1,5 @@
-import { Data, type Duration, type Effect, type Option, type Scope } from "effect"
+import { Data, Duration, type Effect, type Option, type Scope } from "effect"
+import type { SessionLimits } from "./SessionDriver.js"
 
 export interface Address {
   readonly host: string
@@ -54,17 +55,17 @@ export interface SessionTimeouts {
   /** A connection that sends nothing for this long is closed. */
   readonly idleTimeout: Duration.DurationInput
   /** A request must be complete this long after its first byte, or it is refused and the connection closed. */
-  readonly requestTimeout: Duration.DurationInput
+  readonly requestTimeout?: Duration.DurationInput | undefined
 }
 
 /** Settings of a stream listener, whatever it serves. */
 export interface StreamOptions {
-  /** Connections open at once; one more is sent `overCapacity` and closed. Default: no cap. */
-  readonly maxConnections?: number
+  /** Connections open at once; one more is sent `overCapacity` and closed. */
+  readonly maxConnections?: number | undefined
   /** The line a connection over the cap gets before it is closed. */
   readonly overCapacity?: string
   /** On interruption, how long connections get to finish what they were sent before they are destroyed. */
-  readonly shutdownTimeout?: Duration.DurationInput
+  readonly shutdownTimeout?: Duration.DurationInput | undefined
   /** Speak TLS (PEM certificate chain and key); the protocol on top does not change. */
   readonly tls?: { readonly cert: string; readonly key: string }
   /** Told of every connection that opens and closes (the openConnections gauge). */
@@ -119,5 +120,20 @@ export interface TransportShape {
   readonly exchange: (address: Address, data: Uint8Array | string) => Effect.Effect<Uint8Array, TransportError>
 }
 
-/** The documented defaults of the hostile-client limits (MAX_CONNECTIONS, REQUEST_TIMEOUT, SHUTDOWN_TIMEOUT). */
+/**
+ * The documented defaults of the hostile-client limits (MAX_CONNECTIONS, REQUEST_TIMEOUT, SHUTDOWN_TIMEOUT):
+ * the settings show them as their defaults, and the transports apply them, here, to whatever leaves one out.
+ */
 export const STREAM_DEFAULTS = { maxConnections: 1024, requestTimeoutSeconds: 10, shutdownTimeoutSeconds: 5 } as const
+
+/** A stream listener's cap and drain time, defaults applied. */
+export const listenerLimits = (options: StreamOptions) => ({
+  maxConnections: options.maxConnections ?? STREAM_DEFAULTS.maxConnections,
+  shutdownTimeout: options.shutdownTimeout ?? Duration.seconds(STREAM_DEFAULTS.shutdownTimeoutSeconds)
+})
+
+/** A session's timers in milliseconds, defaults applied. */
+export const sessionLimits = (timeouts: SessionTimeouts): SessionLimits => ({
+  idleMs: Duration.toMillis(timeouts.idleTimeout),
+  requestMs: Duration.toMillis(timeouts.requestTimeout ?? Duration.seconds(STREAM_DEFAULTS.requestTimeoutSeconds))
+})

@@ -1,35 +1,48 @@
-import { Clock, Duration, Effect, Option } from "effect"
-import type { Connection, SessionTimeouts, StreamSession } from "./Types.js"
+import { Clock, Deferred, Duration, Effect, Option } from "effect"
+import { driveSession, type SessionLimits } from "./SessionDriver.js"
+import type { Connection, StreamSession } from "./Types.js"
+
+type Action = { readonly _tag: "Write"; readonly bytes: string } | { readonly _tag: "End"; readonly last: string }
+
+/** What the fiber wakes up for: bytes or EOF from the peer, the armed timer, or the listener's drain. */
+type Event = { readonly _tag: "Read"; readonly chunk: Option.Option<Uint8Array> } | { readonly _tag: "Timeout" } | { readonly _tag: "Drain" }
 
 /**
- * A session driven over a Connection by a fiber: the slow path, for transports without socket callbacks (the
- * in-memory one), where Effect's clock (TestClock in tests) runs the idle and request timeouts. It keeps the
- * same promises as the socket path: idle close, request timeout from a request's first byte, EOF flush.
+ * A session driven over a Connection by a fiber: for transports without socket callbacks (the in-memory one),
+ * where Effect's clock (TestClock in tests) runs the timer. The timers and the drain are the same driver the
+ * socket path uses (SessionDriver); this loop only turns its requests into effects on the connection.
  */
-export const runSession = (connection: Connection, session: StreamSession, timeouts: SessionTimeouts) =>
+export const runSession = (connection: Connection, session: StreamSession, limits: SessionLimits, draining: Deferred.Deferred<void>) =>
   Effect.gen(function*() {
-    const idleMs = Duration.toMillis(timeouts.idleTimeout)
-    const requestMs = Duration.toMillis(timeouts.requestTimeout)
-    let requestStartedAt: number | undefined
-    while (true) {
+    const actions: Array<Action> = []
+    let armedMs = limits.idleMs
+    const driver = driveSession(session, limits, {
+      write: (bytes) => actions.push({ _tag: "Write", bytes }),
+      end: (last) => actions.push({ _tag: "End", last }),
+      arm: (ms) => {
+        armedMs = ms
+      }
+    }, yield* Clock.currentTimeMillis)
+    const perform = Effect.suspend(() =>
+      Effect.forEach(actions.splice(0), (action) =>
+        action._tag === "Write"
+          ? connection.write(action.bytes)
+          : Effect.zipRight(action.last.length > 0 ? connection.write(action.last) : Effect.void, connection.end), { discard: true })
+    )
+    let drainSeen = false
+    while (!driver.ended()) {
+      const read = connection.read.pipe(
+        Effect.map((chunk): Event => ({ _tag: "Read", chunk })),
+        Effect.timeoutTo({ duration: Duration.millis(armedMs), onSuccess: (event) => event, onTimeout: (): Event => ({ _tag: "Timeout" }) })
+      )
+      const event: Event = drainSeen ? yield* read : yield* Effect.raceFirst(read, Effect.as(Deferred.await(draining), { _tag: "Drain" } as const))
       const now = yield* Clock.currentTimeMillis
-      const wait = requestStartedAt === undefined ? idleMs : Math.max(0, Math.min(idleMs, requestStartedAt + requestMs - now))
-      const chunk = yield* Effect.timeoutOption(connection.read, Duration.millis(wait))
-      if (Option.isNone(chunk)) {
-        const expired = requestStartedAt !== undefined && (yield* Clock.currentTimeMillis) - requestStartedAt >= requestMs
-        if (expired) yield* connection.write(session.timedOut())
-        else yield* Effect.logDebug("closing idle connection")
-        return yield* connection.end
-      }
-      if (Option.isNone(chunk.value)) {
-        const last = session.finish()
-        if (last.length > 0) yield* connection.write(last)
-        return yield* connection.end
-      }
-      const out = session.receive(chunk.value.value)
-      if (out.length > 0) yield* connection.write(out)
-      if (session.ended) return yield* connection.end
-      if (!session.midRequest) requestStartedAt = undefined
-      else if (requestStartedAt === undefined) requestStartedAt = yield* Clock.currentTimeMillis
+      if (event._tag === "Drain") {
+        drainSeen = true
+        driver.drain()
+      } else if (event._tag === "Timeout") driver.timeout(now)
+      else if (Option.isNone(event.chunk)) driver.finish()
+      else driver.receive(event.chunk.value, now)
+      yield* perform
     }
   }).pipe(Effect.annotateLogs("remote", connection.remote))

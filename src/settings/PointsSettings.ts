@@ -1,11 +1,11 @@
 import { ConfigError, Duration, Effect, Option, ParseResult, Schema } from "effect"
 import * as Fs from "node:fs"
-import { Dialect } from "./PointsProtocol.js"
-import { UserName } from "./ScoreRow.js"
-import { TransportKind } from "./TransportKind.js"
+import { Dialect } from "../schema/PointsProtocol.js"
+import { UserName } from "../schema/ScoreRow.js"
+import { TransportKind } from "../schema/TransportKind.js"
 import { option } from "../cli/Setting.js"
 import { STREAM_DEFAULTS } from "../layers/transport/Types.js"
-import { Flag, NonEmptyText, oneOf, Port, PositiveInt, Seconds, SecondsOrZero } from "./SettingValues.js"
+import { Flag, NonEmptyText, oneOf, Port, PositiveInt, Seconds, SecondsOrZero } from "../schema/SettingValues.js"
 
 /** `TRANSPORT`, case-insensitive. */
 const Transport = oneOf(...TransportKind.literals)

@@ -1,6 +1,6 @@
 import { retryOptions, sharedServerOptions } from "./PointsSettings.js"
 import { option } from "../cli/Setting.js"
-import { Flag, NonEmptyText, Seconds } from "./SettingValues.js"
+import { Flag, NonEmptyText, Seconds } from "../schema/SettingValues.js"
 
 export const stackOptions = {
   roster: option({ flag: "roster", env: "ROSTER", schema: NonEmptyText, placeholder: "roster", default: "seed000", description: "seed000, seed001, seed002, or a roster JSON file" }),

@@ -1,7 +1,7 @@
-import { TransportKind } from "./TransportKind.js"
-import { TimeZoneFromString } from "./Timestamp.js"
+import { TransportKind } from "../schema/TransportKind.js"
+import { TimeZoneFromString } from "../schema/Timestamp.js"
 import { configs, options } from "../cli/Setting.js"
-import { NonEmptyText, oneOf, Port, Seconds } from "./SettingValues.js"
+import { NonEmptyText, oneOf, Port, Seconds } from "../schema/SettingValues.js"
 
 /**
  * Settings of the socket-basics programs (seeds 003 and 004). Servers read `ECHO_*` / `MESSAGE_*`, clients

@@ -1,30 +1,9 @@
-import { Config, Duration, Either, Option, Redacted } from "effect"
-import { TimeZoneFromString } from "./Timestamp.js"
-import { readSecretFile } from "../cli/SecretFile.js"
+import { Config, Either, Option, Redacted } from "effect"
+import type { DbConfig, DbTarget } from "../layers/db/DbShape.js"
+import { TimeZoneFromString } from "../schema/Timestamp.js"
+import { readSecretFile } from "./SecretFile.js"
 import { config, optionalConfig } from "../cli/Setting.js"
-import { Flag, NonEmptyText, Port, PositiveInt, Seconds, Text } from "./SettingValues.js"
-
-/** Where the points live: MySQL when `DB_HOST` is set, else the embedded SQLite file. */
-export type DbTarget =
-  | {
-    readonly _tag: "Mysql"
-    readonly host: string
-    readonly port: number
-    readonly user: string
-    readonly password: Redacted.Redacted
-    readonly database: string
-    readonly poolSize: number
-  }
-  | { readonly _tag: "Embedded"; readonly file: string }
-
-export interface DbSettings {
-  readonly target: DbTarget
-  /** Run the migrations when the layer is built (off for replicas behind a compose migrate job). */
-  readonly migrate: boolean
-  /** How long to keep trying to reach MySQL at start-up before giving up. */
-  readonly connectTimeout: Duration.Duration
-  readonly timeZone: typeof TimeZoneFromString.Type
-}
+import { Flag, NonEmptyText, Port, PositiveInt, Seconds, Text } from "../schema/SettingValues.js"
 
 /** The database settings, one row each; `DbSettings` and `--help` both read them from here. */
 const specs = {
@@ -52,7 +31,7 @@ const password = Config.all({
   })
 ))
 
-export const DbSettings: Config.Config<DbSettings> = Config.all({
+export const DbSettings: Config.Config<DbConfig> = Config.all({
   host: optionalConfig(specs.host),
   port: config(specs.port),
   user: config(specs.user),

@@ -1,6 +1,6 @@
 import { Option, ParseResult, Schema } from "effect"
 import { option } from "../cli/Setting.js"
-import { Port } from "./SettingValues.js"
+import { Port } from "../schema/SettingValues.js"
 
 /** A port, or empty for "off". */
 const OptionalPort = Schema.transformOrFail(Schema.String, Schema.OptionFromSelf(Schema.Number), {

@@ -1,7 +1,7 @@
 import { Config, type ConfigError, Effect, Redacted, Schema } from "effect"
-import { readSecretFile } from "../cli/SecretFile.js"
+import { readSecretFile } from "./SecretFile.js"
 import { configs, option } from "../cli/Setting.js"
-import { NonEmptyText, Port, Seconds, Text } from "./SettingValues.js"
+import { NonEmptyText, Port, Seconds, Text } from "../schema/SettingValues.js"
 
 /** `ADMIN_TOKEN`: empty means unset, and the control writes answer 403. Redacted so it never reaches a log. */
 const Token = Schema.transform(Text, Schema.RedactedFromSelf(Schema.String), {
