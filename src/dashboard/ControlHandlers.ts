@@ -58,19 +58,18 @@ export const ControlHandlers = (adminToken: Redacted.Redacted<string>) =>
       // round), so an unknown or malformed name never reaches a statement; a known one is a bound parameter.
       const existing = (username: string) =>
         Effect.gen(function*() {
-          if (watcher.current().userJson.has(username)) return
+          if ((yield* watcher.current).userJson.has(username)) return
           yield* watcher.refreshNow
-          if (!watcher.current().userJson.has(username)) {
+          if (!(yield* watcher.current).userJson.has(username)) {
             return yield* Effect.fail(new ControlNotFound({ error: `no user named ${JSON.stringify(username)}` }))
           }
         })
       return handlers
-        .handle("userStatus", ({ path }) => {
-          const view = watcher.current()
-          return respond(view.userJson.has(path.username)
-            ? Effect.succeed({ success: true as const, username: path.username, status: view.paused.has(path.username) ? "paused" as const : "active" as const })
-            : Effect.fail(new ControlNotFound({ error: `no user named ${JSON.stringify(path.username)}` })))
-        })
+        .handle("userStatus", ({ path }) =>
+          Effect.flatMap(watcher.current, (view) =>
+            view.userJson.has(path.username)
+              ? Effect.succeed({ success: true as const, username: path.username, status: view.paused.has(path.username) ? "paused" as const : "active" as const })
+              : Effect.fail(new ControlNotFound({ error: `no user named ${JSON.stringify(path.username)}` }))).pipe(respond))
         .handle("toggleUser", ({ path, request }) =>
           Effect.gen(function*() {
             yield* authorize(adminToken, request)

@@ -1,3 +1,4 @@
+import { Effect } from "effect"
 import * as Prom from "prom-client"
 import type { MetricsShape } from "../layers/Metrics.js"
 import type { WatcherShape } from "./Watcher.js"
@@ -24,7 +25,7 @@ export const dashboardMetrics = (metrics: MetricsShape, watcher: WatcherShape) =
       registers,
       collect() {
         this.reset()
-        for (const row of watcher.current().snapshot.users) this.set({ user: row.user }, row.points)
+        for (const row of Effect.runSync(watcher.current).snapshot.users) this.set({ user: row.user }, row.points)
       }
     }))
   once(metrics.registry, "scoreline_server_up", () =>
@@ -35,7 +36,7 @@ export const dashboardMetrics = (metrics: MetricsShape, watcher: WatcherShape) =
       registers,
       collect() {
         this.reset()
-        for (const server of watcher.current().snapshot.servers) {
+        for (const server of Effect.runSync(watcher.current).snapshot.servers) {
           this.set({ user: server.user, transport: server.transport }, server.status === "up" ? 1 : 0)
         }
       }

@@ -4,7 +4,7 @@ import { Clock, DateTime, Effect } from "effect"
 import { DashboardApi } from "../schema/DashboardApi.js"
 import { UserNotFound } from "../schema/DashboardPayloads.js"
 import { formatTimestamp, type Timestamp } from "../schema/Timestamp.js"
-import { envelopeJson } from "./DashboardView.js"
+import { type DashboardView, envelopeJson } from "./DashboardView.js"
 import { Watcher } from "./Watcher.js"
 
 /** The envelope's `timestamp`: now, on the configured wall clock, formatted at most once a second. */
@@ -33,23 +33,23 @@ export const ScoresHandlers = (zone: DateTime.TimeZone) =>
     Effect.gen(function*() {
       const watcher = yield* Watcher
       const now = makeTimestamps(zone)
-      const enveloped = (pick: (json: ReturnType<typeof watcher.current>["json"]) => string) =>
-        Effect.map(now, (timestamp) => json(envelopeJson(pick(watcher.current().json), timestamp)))
+      const enveloped = (pick: (json: DashboardView["json"]) => string) =>
+        Effect.zipWith(now, watcher.current, (timestamp, view) => json(envelopeJson(pick(view.json), timestamp)))
       return handlers
         .handle("listUsers", () => enveloped((data) => data.users))
         .handle("listServers", () => enveloped((data) => data.servers))
         .handle("stats", () => enveloped((data) => data.stats))
         .handle("snapshot", () => enveloped((data) => data.snapshot))
         .handle("getUser", ({ path }) =>
-          Effect.flatMap(now, (timestamp) => {
-            const row = watcher.current().userJson.get(path.username)
+          Effect.flatMap(Effect.zip(now, watcher.current), ([timestamp, view]) => {
+            const row = view.userJson.get(path.username)
             return row === undefined
               ? Effect.fail(new UserNotFound({ success: false, message: `no user named ${JSON.stringify(path.username)}`, timestamp }))
               : Effect.succeed(json(envelopeJson(row, timestamp)))
           }))
         .handle("history", ({ urlParams }) =>
-          Effect.map(now, (timestamp) => {
-            const all = watcher.current().history
+          Effect.zipWith(now, watcher.current, (timestamp, view) => {
+            const all = view.history
             const chosen = (urlParams.user === undefined ? all : all.filter((entry) => entry.user === urlParams.user))
               .slice(0, urlParams.limit)
             return json(envelopeJson(JSON.stringify(chosen), timestamp))

@@ -1,11 +1,12 @@
-import { Context, type DateTime, type Duration, Effect, Schedule, Schema, type Scope, Stream, SubscriptionRef } from "effect"
+import { Context, type DateTime, type Duration, Effect, Schedule, type Scope, Stream, SubscriptionRef } from "effect"
 import { Db } from "../layers/Db.js"
 import type { Transport } from "../layers/Transport.js"
-import { type HistoryEntry, Snapshot, type ServerStatus, type Stats } from "../schema/DashboardPayloads.js"
 import type { RosterEntry } from "../schema/Roster.js"
-import type { ScoreRow } from "../schema/ScoreRow.js"
-import { type DashboardView, makeView } from "./DashboardView.js"
+import type { DashboardView } from "./DashboardView.js"
 import { probeServers, unprobed } from "./Probes.js"
+import { HISTORY_WINDOW, initialState, needsHistory, withDatabaseRead, withServers } from "./WatcherState.js"
+
+export { CHART_POINTS, HISTORY_WINDOW } from "./WatcherState.js"
 
 export interface WatcherOptions {
   readonly roster: ReadonlyArray<RosterEntry>
@@ -17,25 +18,10 @@ export interface WatcherOptions {
   readonly timeZone: DateTime.TimeZone
 }
 
-/** Increments kept in memory for `/api/history` (its largest `limit`). */
-export const HISTORY_WINDOW = 1000
-/** Increments per user the live page's line chart shows (seed 001: "the last 20 updates"). */
-export const CHART_POINTS = 20
-
-/** The newest CHART_POINTS increments of each user, newest first. */
-const chartHistory = (history: ReadonlyArray<HistoryEntry>) => {
-  const seen = new Map<string, number>()
-  return history.filter((entry) => {
-    const count = (seen.get(entry.user) ?? 0) + 1
-    seen.set(entry.user, count)
-    return count <= CHART_POINTS
-  })
-}
-
 export interface WatcherShape {
-  /** The latest view, synchronously: every REST read is answered from it, with no query of its own. */
-  readonly current: () => DashboardView
-  /** The current view, then each change (what `/api/events` pushes). */
+  /** The latest view: every REST read is answered from it, with no query of its own. */
+  readonly current: Effect.Effect<DashboardView>
+  /** The current view, then each change browsers are told about (what `/api/events` pushes). */
   readonly changes: Stream.Stream<DashboardView>
   /** Reads the database now (after a control write, so the answer and the page show it at once). */
   readonly refreshNow: Effect.Effect<void>
@@ -51,82 +37,36 @@ export interface WatcherShape {
  */
 export class Watcher extends Context.Tag("scoreline/dashboard/Watcher")<Watcher, WatcherShape>() {}
 
-const statsOf = (users: ReadonlyArray<ScoreRow>): Stats => {
-  const points = users.map((row) => row.points)
-  const total = points.reduce((sum, n) => sum + n, 0)
-  return {
-    total_points: total,
-    avg_points: points.length === 0 ? 0 : total / points.length,
-    max_points: points.length === 0 ? 0 : Math.max(...points),
-    min_points: points.length === 0 ? 0 : Math.min(...points),
-    total_users: points.length
-  }
-}
-
-const encodeSnapshot = Schema.encodeSync(Snapshot)
-/** What decides that browsers get a push: everything but the probes' round-trip times and stamps. */
-const changeKey = (snapshot: Snapshot) =>
-  JSON.stringify([snapshot.users, snapshot.paused, snapshot.history[0], snapshot.servers.map((s) => s.status)])
-
 export const makeWatcher = (options: WatcherOptions): Effect.Effect<WatcherShape, never, Db | Scope.Scope> =>
   Effect.gen(function*() {
     const db = yield* Db
-    const lock = yield* Effect.makeSemaphore(1)
-    let users: ReadonlyArray<ScoreRow> = []
-    let paused: ReadonlyArray<string> = []
-    let history: ReadonlyArray<HistoryEntry> = []
-    let servers: ReadonlyArray<ServerStatus> = options.roster.map((entry) => unprobed(entry, options.probeHost))
-    let version = 0
-    let historyStale = true
-    let key = ""
-    const build = () => {
-      const snapshot: Snapshot = { users, stats: statsOf(users), servers, paused, history: chartHistory(history) }
-      return { snapshot, key: changeKey(snapshot) }
-    }
-    const first = build()
-    key = first.key
-    const ref = yield* SubscriptionRef.make(makeView(version, encodeSnapshot(first.snapshot), history))
-    let view = yield* SubscriptionRef.get(ref)
-    const publish = Effect.suspend(() => {
-      const next = build()
-      // Probes' timings ride along with the next real change; an unchanged state is not pushed again.
-      view = makeView(next.key === key ? view.version : ++version, encodeSnapshot(next.snapshot), history)
-      const changed = next.key !== key
-      key = next.key
-      return changed ? SubscriptionRef.set(ref, view) : Effect.void
-    })
+    const state = yield* SubscriptionRef.make(initialState(options.roster.map((entry) => unprobed(entry, options.probeHost))))
 
-    const readDatabase = Effect.gen(function*() {
-      const nextUsers = yield* db.listUsers
-      const nextPaused = [...(yield* db.listPaused)].sort()
-      // The history is read when points changed, and once more the round after (a server's increment and
-      // its ledger row need not land in the same round), so a quiet system costs two queries a round.
-      const pointsChanged = JSON.stringify(nextUsers) !== JSON.stringify(users)
-      const readHistory = pointsChanged || historyStale
-      historyStale = pointsChanged
-      if (readHistory) {
-        const ticks = yield* db.listHistory({ limit: HISTORY_WINDOW })
-        history = ticks.map(({ points, recorded_at, slot, user }) => ({ user, slot, points, recorded_at }))
-      }
-      users = nextUsers
-      paused = nextPaused
-      yield* publish
-    }).pipe(
-      lock.withPermits(1),
-      Effect.catchTag("DbError", (error) =>
-        Effect.logWarning("dashboard not refreshed: database unavailable").pipe(Effect.annotateLogs({ error: error.message })))
-    )
+    // The reads happen inside the update, so a probe's result and a round of reads never overwrite each other.
+    const readDatabase = SubscriptionRef.updateEffect(state, (current) =>
+      Effect.gen(function*() {
+        const users = yield* db.listUsers
+        const paused = [...(yield* db.listPaused)]
+        const history = needsHistory(current, users)
+          ? (yield* db.listHistory({ limit: HISTORY_WINDOW })).map(({ points, recorded_at, slot, user }) => ({ user, slot, points, recorded_at }))
+          : undefined
+        return withDatabaseRead(current, history === undefined ? { users, paused } : { users, paused, history })
+      })).pipe(
+        Effect.catchTag("DbError", (error) =>
+          Effect.logWarning("dashboard not refreshed: database unavailable").pipe(Effect.annotateLogs({ error: error.message })))
+      )
     yield* readDatabase
 
-    const probe = probeServers(options.roster, options.probeHost, options.timeZone).pipe(
-      Effect.flatMap((probed) => {
-        servers = probed
-        return lock.withPermits(1)(publish)
-      })
+    const probe = Effect.flatMap(
+      probeServers(options.roster, options.probeHost, options.timeZone),
+      (servers) => SubscriptionRef.update(state, (current) => withServers(current, servers))
     )
     return {
-      current: () => view,
-      changes: ref.changes,
+      current: Effect.map(SubscriptionRef.get(state), (current) => current.view),
+      changes: state.changes.pipe(
+        Stream.map((current) => current.view),
+        Stream.changesWith((a, b) => a.version === b.version)
+      ),
       refreshNow: readDatabase,
       run: Effect.all([
         Effect.repeat(readDatabase, Schedule.spaced(options.refreshInterval)),
