@@ -39,4 +39,4 @@ const k8s = Command.make("k8s", settings, ({ check, image, out, replicas, roster
     yield* Console.log(`wrote ${files.length} files into ${root}`)
   }))
 
-runProgram("k8s", k8s, "Writes the Kubernetes manifests (kustomize base, layout overlays, components) generated from the rosters.")
+runProgram({ name: "k8s", description: "Writes the Kubernetes manifests (kustomize base, layout overlays, components) generated from the rosters.", flags: settings }, k8s)

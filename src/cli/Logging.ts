@@ -52,8 +52,19 @@ const COLORS: Partial<Record<LogLevel.LogLevel["_tag"], string>> = {
 }
 
 const terminal = process.stderr.isTTY === true
-const logLevel = config({ env: "LOG_LEVEL", schema: oneOf(...LOG_LEVELS), default: "info" })
-const logFormat = config({ env: "LOG_FORMAT", schema: oneOf(...LOG_FORMATS), default: defaultLogFormat(terminal) })
+/** Every program's logging settings (environment only). */
+export const logSpecs = {
+  level: { env: "LOG_LEVEL", schema: oneOf(...LOG_LEVELS), default: "info", description: "the least severe events logged" },
+  format: {
+    env: "LOG_FORMAT",
+    schema: oneOf(...LOG_FORMATS),
+    default: defaultLogFormat(terminal),
+    documentedDefault: "pretty when stderr is a terminal, else logfmt",
+    description: "one event per line on stderr: pretty (short, for people), logfmt or json (for collectors)"
+  }
+}
+const logLevel = config(logSpecs.level)
+const logFormat = config(logSpecs.format)
 
 /**
  * Structured logs on stderr, one event per line (`LOG_FORMAT` pretty, logfmt or json; `LOG_LEVEL`), so stdout

@@ -10,7 +10,7 @@ import type { Path } from "@effect/platform/Path"
 import type { Terminal } from "@effect/platform/Terminal"
 import { Cause, ConfigError, Console, Effect, Either, Layer, Option } from "effect"
 import { LoggingFromEnv } from "./Logging.js"
-import { checkFlags, describeConfigError } from "./Setting.js"
+import { checkFlags, describeConfigError, flagSpecs } from "./Setting.js"
 
 /** The one line a failed program prints: what went wrong, naming the setting or the service at fault. */
 const describe = (cause: Cause.Cause<unknown>): string => {
@@ -35,7 +35,7 @@ const explain = (error: unknown, depth = 0): string => {
  * @effect/cli opens the help of every text flag with "A user-defined piece of text."; ours say what the text
  * is (`--host address`: "address to listen on"), so `--help` leaves that sentence out.
  */
-const GENERIC_TEXT_HELP = /^[ \t]*A user-defined piece of text\.\r?\n(?:[ \t]*\r?\n)?/gm
+export const GENERIC_TEXT_HELP = /^[ \t]*A user-defined piece of text\.\r?\n(?:[ \t]*\r?\n)?/gm
 const withoutGenericTextHelp = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.flatMap(Effect.console, (console) =>
     Effect.withConsole(effect, {
@@ -53,12 +53,12 @@ const Platform = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTermin
  * every scope closes (sockets, pools) and the exit code is 0; a failure prints one line and exits 1.
  */
 export const runProgram = <Name extends string, E, A>(
-  name: Name,
-  command: Command.Command<Name, Platform, E, A>,
-  description: string
+  program: { readonly name: Name; readonly description: string; readonly flags: Readonly<Record<string, unknown>> },
+  command: Command.Command<Name, Platform, E, A>
 ) => {
+  const { description, name } = program
   const [node = "node", script = name, ...args] = process.argv
-  const run = Either.match(checkFlags(command, args), {
+  const run = Either.match(checkFlags(flagSpecs(program.flags), args), {
     // A bad flag value: our line, as a bad variable gets (see checkFlags).
     onLeft: (line) =>
       Effect.zipRight(Console.error(`error: ${line}`), Effect.fail(ValidationError.invalidValue(HelpDoc.p(line)))),

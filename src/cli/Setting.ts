@@ -9,23 +9,34 @@ import { kindOf } from "../schema/SettingValues.js"
  * default. One Schema decodes all three, so `--port x` and `SERVER_PORT=x` fail alike, with the name at fault.
  */
 export interface SettingSpec<A> {
-  readonly flag: string
+  /** The command-line flag, for a setting a program also takes as one; environment-only settings have none. */
+  readonly flag?: string
   readonly env: string
   readonly schema: Schema.Schema<A, string>
   /** Absent: the setting is required (the flag or the variable). */
   readonly default?: string
+  /** The default as the documentation states it, where it depends on the machine (LOG_FORMAT's). */
+  readonly documentedDefault?: string
+  /** What the setting means, for `--help` and docs/CONFIGURATION.md. */
   readonly description: string
   /** What `--help` calls a text value (`--host address`); numbers and choices name themselves. */
   readonly placeholder?: string
 }
 
-const DECLARED = new Set<string>()
+/** A setting that is also a flag. */
+export type FlagSpec<A> = SettingSpec<A> & { readonly flag: string }
+
+const DECLARED = new Map<string, SettingSpec<unknown>>()
+const declare = (spec: SettingSpec<any>) => {
+  // Two programs may declare one variable (TRANSPORT, POLL_INTERVAL) with their own meanings: the first is kept.
+  if (!DECLARED.has(spec.env)) DECLARED.set(spec.env, spec)
+}
 
 /**
  * The environment variable of every setting declared so far with `option`, `config` or `optionalConfig`
  * (every settings module declares its own when it is loaded), for tests that must start programs clean.
  */
-export const declaredVariables = (): ReadonlySet<string> => DECLARED
+export const declaredVariables = (): ReadonlySet<string> => new Set(DECLARED.keys())
 
 /** The text of a setting decoded, or why not (without the setting's name: the caller knows where it came from). */
 const decodeText = <A>(spec: Pick<SettingSpec<A>, "schema" | "default">, text: string | undefined): Either.Either<A, string> =>
@@ -37,8 +48,8 @@ const message = (error: ParseResult.ParseError) =>
   ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => issue.message).join("; ").replace(/^Unable to decode .* into a number$/, "expected a number")
 
 /** The setting as an environment variable only (what `stack` and the layers read). */
-export const config = <A>(spec: Omit<SettingSpec<A>, "flag" | "description">): Config.Config<A> => {
-  DECLARED.add(spec.env)
+export const config = <A>(spec: SettingSpec<A>): Config.Config<A> => {
+  declare(spec)
   // A required setting that is absent is reported as invalid, not missing, so the message names the variable.
   return Config.option(Config.string(spec.env)).pipe(Config.mapOrFail((text) =>
     Either.mapLeft(decodeText(spec, Option.getOrElse(text, () => spec.default)), (why) => ConfigError.InvalidData([spec.env], why))
@@ -46,8 +57,8 @@ export const config = <A>(spec: Omit<SettingSpec<A>, "flag" | "description">): C
 }
 
 /** A setting that may be absent (`DB_HOST`: unset means the embedded database). */
-export const optionalConfig = <A>(spec: { readonly env: string; readonly schema: Schema.Schema<A, string> }) => {
-  DECLARED.add(spec.env)
+export const optionalConfig = <A>(spec: SettingSpec<A>) => {
+  declare(spec)
   return Config.option(Config.string(spec.env)).pipe(Config.mapOrFail(Option.match({
     onNone: () => Either.right(Option.none<A>()),
     onSome: (text) => decodeText(spec, text).pipe(Either.map(Option.some), Either.mapLeft((why) => ConfigError.InvalidData([spec.env], why)))
@@ -66,7 +77,7 @@ export const describeConfigError = (error: ConfigError.ConfigError): string =>
   })
 
 /** The command-line primitive of a setting's kind, read back as text for the setting's own Schema. */
-const primitive = (spec: SettingSpec<unknown>): Options.Options<string> => {
+const primitive = (spec: FlagSpec<unknown>): Options.Options<string> => {
   const kind = kindOf(spec.schema)
   switch (kind._tag) {
     case "Integer":
@@ -86,7 +97,7 @@ interface Given {
   readonly text: string | undefined
 }
 
-const SETTINGS = new WeakMap<object, SettingSpec<unknown>>()
+const SETTINGS = new WeakMap<object, FlagSpec<unknown>>()
 
 /**
  * The setting as a typed flag (`--port integer`, `--interval seconds`, `--transport tcp | udp`) with its
@@ -94,13 +105,13 @@ const SETTINGS = new WeakMap<object, SettingSpec<unknown>>()
  * fallback always succeeds with the variable's text, and the setting's Schema decodes it after, so a bad value
  * is one line of our own: `SERVER_PORT: expected a port number from 0 to 65535, got "99999"`.
  */
-export const option = <A>(spec: SettingSpec<A>): Options.Options<A> => {
-  DECLARED.add(spec.env)
+export const option = <A>(spec: FlagSpec<A>): Options.Options<A> => {
+  declare(spec)
   const fromEnv: Config.Config<Given> = Config.map(
     Config.option(Config.string(spec.env)),
     (text) => ({ source: spec.env, text: Option.getOrElse(text, () => spec.default) })
   )
-  const option = primitive(spec as SettingSpec<unknown>).pipe(
+  const option = primitive(spec as FlagSpec<unknown>).pipe(
     Options.map((text): Given => ({ source: `--${spec.flag}`, text })),
     Options.withFallbackConfig(fromEnv),
     Options.mapEffect(({ source, text }) => Either.mapLeft(decodeText(spec, text), (why) => invalid(`${source}: ${why}`))),
@@ -108,26 +119,18 @@ export const option = <A>(spec: SettingSpec<A>): Options.Options<A> => {
       `${spec.description} [env ${spec.env}, ${spec.default === undefined ? "required" : `default ${spec.default || '""'}`}]`
     )
   )
-  SETTINGS.set(option, spec as SettingSpec<unknown>)
+  SETTINGS.set(option, spec as FlagSpec<unknown>)
   return option
 }
 
-const invalid = (line: string) => ValidationError.invalidValue(HelpDoc.p(`error: ${line}`))
+/** The settings behind a program's flags (what `option` made them from); anything else, an argument, is left out. */
+export const flagSpecs = (flags: Readonly<Record<string, unknown>>): ReadonlyArray<FlagSpec<unknown>> =>
+  Object.values(flags).flatMap((flag) => {
+    const spec = typeof flag === "object" && flag !== null ? SETTINGS.get(flag) : undefined
+    return spec === undefined ? [] : [spec]
+  })
 
-/** The settings a command was made of, wherever @effect/cli keeps its options inside it. */
-const settingsOf = (command: unknown): ReadonlyMap<string, SettingSpec<unknown>> => {
-  const found = new Map<string, SettingSpec<unknown>>()
-  const seen = new Set<object>()
-  const visit = (value: unknown): void => {
-    if (typeof value !== "object" || value === null || seen.has(value)) return
-    seen.add(value)
-    const spec = SETTINGS.get(value)
-    if (spec !== undefined) found.set(spec.flag, spec)
-    else for (const child of Object.values(value)) visit(child)
-  }
-  visit(command)
-  return found
-}
+const invalid = (line: string) => ValidationError.invalidValue(HelpDoc.p(`error: ${line}`))
 
 /**
  * Decodes each setting given as a flag with its own Schema before @effect/cli parses the command line. A
@@ -135,8 +138,8 @@ const settingsOf = (command: unknown): ReadonlyMap<string, SettingSpec<unknown>>
  * reports `--port: expected a port number from 0 to 65535, got "abc"`, as the variable would be. The CLI is
  * handed each value's canonical text (`--transport UDP` becomes `udp`), which its primitive then accepts.
  */
-export const checkFlags = (command: unknown, args: ReadonlyArray<string>): Either.Either<Array<string>, string> => {
-  const settings = settingsOf(command)
+export const checkFlags = (specs: ReadonlyArray<FlagSpec<unknown>>, args: ReadonlyArray<string>): Either.Either<Array<string>, string> => {
+  const settings = new Map(specs.map((spec) => [spec.flag, spec]))
   const checked: Array<string> = []
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
@@ -156,7 +159,7 @@ export const checkFlags = (command: unknown, args: ReadonlyArray<string>): Eithe
   return Either.right(checked)
 }
 
-type Specs = Record<string, SettingSpec<any>>
+type Specs = Record<string, FlagSpec<any>>
 type ValueOf<S extends Specs> = { readonly [K in keyof S]: S[K] extends SettingSpec<infer A> ? A : never }
 
 /** A group of settings as flags (for the program that owns them). */

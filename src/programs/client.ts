@@ -2,11 +2,11 @@ import * as Command from "@effect/cli/Command"
 import { Console, Duration, Effect, Layer, Option } from "effect"
 import { askPointsWithRetry, pollPoints } from "../clients/PointsClient.js"
 import { runProgram } from "../cli/Program.js"
+import { PROGRAMS } from "../settings/Programs.js"
 import { Transport } from "../layers/Transport.js"
-import { clientOptions } from "../settings/PointsSettings.js"
 
 // Asks a points server (ours or a seed's) for the latest points and prints the reply line on stdout.
-const client = Command.make("client", clientOptions, (settings) => {
+const client = Command.make("client", PROGRAMS.client.flags, (settings) => {
   const target = {
     ...settings,
     timeout: settings.timeout,
@@ -19,4 +19,4 @@ const client = Command.make("client", clientOptions, (settings) => {
   ).pipe(Effect.provide(Layer.mergeAll(Transport.layer)))
 })
 
-runProgram("client", client, "Asks a points server for the latest points, once or every POLL_INTERVAL seconds.")
+runProgram(PROGRAMS.client, client)

@@ -2,20 +2,19 @@ import * as Command from "@effect/cli/Command"
 import { Effect, Layer } from "effect"
 import { loadRoster } from "../settings/RosterFile.js"
 import { runProgram } from "../cli/Program.js"
+import { PROGRAMS } from "../settings/Programs.js"
 import { serveDashboard } from "../dashboard/Dashboard.js"
 import { Db } from "../layers/Db.js"
 import { Metrics } from "../layers/Metrics.js"
 import { Transport } from "../layers/Transport.js"
-import { adminTokenOf, dashboardOptions } from "../settings/DashboardSettings.js"
-import { DB_SETTINGS_HELP, DbSettings } from "../settings/DbSettings.js"
-import { sharedServerOptions } from "../settings/PointsSettings.js"
-import { stackOptions } from "../settings/StackSettings.js"
+import { adminTokenOf } from "../settings/DashboardSettings.js"
+import { DbSettings } from "../settings/DbSettings.js"
 
 // The dashboard alone, over the same database as the servers (which may run in other processes or
 // containers): the live page, the REST API, user control and /metrics.
 const dashboard = Command.make(
   "dashboard",
-  { ...dashboardOptions, roster: stackOptions.roster, refreshInterval: sharedServerOptions.refreshInterval },
+  PROGRAMS.dashboard.flags,
   (settings) =>
     // The token first: an unreadable ADMIN_TOKEN_FILE stops it before the database is touched.
     Effect.flatMap(adminTokenOf(settings), (adminToken) =>
@@ -33,9 +32,4 @@ const dashboard = Command.make(
       }).pipe(Effect.provide(Layer.mergeAll(Db.layerConfig(DbSettings), Metrics.layer, Transport.layer))))
 )
 
-runProgram(
-  "dashboard",
-  dashboard,
-  "The web dashboard: a live page, a REST API (/api, OpenAPI at /openapi.json, Swagger UI at /docs), user control and /metrics, over the points database. " +
-    DB_SETTINGS_HELP
-)
+runProgram(PROGRAMS.dashboard, dashboard)

@@ -3,8 +3,8 @@ import * as Command from "@effect/cli/Command"
 import { Console, Effect, Option } from "effect"
 import { echoOverTcp, echoOverUdp } from "../clients/EchoClient.js"
 import { runProgram } from "../cli/Program.js"
+import { PROGRAMS } from "../settings/Programs.js"
 import { formatAddress, Transport } from "../layers/Transport.js"
-import { echoClientOptions } from "../settings/BasicsSettings.js"
 import { toBytes } from "../schema/Bytes.js"
 import { SEED_TCP_MESSAGE, SEED_UDP_MESSAGE, showBytes } from "../schema/EchoProtocol.js"
 
@@ -14,7 +14,7 @@ const message = Args.text({ name: "message" }).pipe(
 )
 
 // Sends one message to an echo server and checks it comes back: exit 0 if it did, 1 with the reason if not.
-const echoClient = Command.make("echo-client", { ...echoClientOptions, message }, (settings) => {
+const echoClient = Command.make("echo-client", { ...PROGRAMS["echo-client"].flags, message }, (settings) => {
   const tcp = settings.transport === "tcp"
   const target = { host: settings.host, port: tcp ? settings.tcpPort : settings.udpPort, timeout: settings.timeout }
   const text = Option.getOrElse(settings.message, () => tcp ? SEED_TCP_MESSAGE : SEED_UDP_MESSAGE)
@@ -30,4 +30,4 @@ const echoClient = Command.make("echo-client", { ...echoClientOptions, message }
   }).pipe(Effect.provide(Transport.layer))
 })
 
-runProgram("echo-client", echoClient, "Sends a message to an echo server (seed 003) over TCP or UDP and checks the echo.")
+runProgram(PROGRAMS["echo-client"], echoClient)

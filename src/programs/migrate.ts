@@ -2,7 +2,8 @@ import * as Command from "@effect/cli/Command"
 import { ConfigProvider, Effect } from "effect"
 import { Db } from "../layers/Db.js"
 import { runProgram } from "../cli/Program.js"
-import { DB_SETTINGS_HELP, DbSettings } from "../settings/DbSettings.js"
+import { PROGRAMS } from "../settings/Programs.js"
+import { DbSettings } from "../settings/DbSettings.js"
 
 /**
  * The environment with DB_MIGRATE forced on: running the migrations is this program's whole job, so a
@@ -14,7 +15,7 @@ const migrateForced = ConfigProvider.fromMap(new Map([["DB_MIGRATE", "true"]])).
 
 // The one-shot migration job (compose's `migrate`): builds the database layer, which runs every migration not
 // yet applied (Db.layerConfig(DbSettings), retrying while the database is not up), logs, and exits 0.
-const migrate = Command.make("migrate", {}, () =>
+const migrate = Command.make("migrate", PROGRAMS.migrate.flags, () =>
   Effect.gen(function*() {
     yield* Db
     yield* Effect.logInfo("migrations up to date")
@@ -23,4 +24,4 @@ const migrate = Command.make("migrate", {}, () =>
     Effect.withConfigProvider(migrateForced)
   ))
 
-runProgram("migrate", migrate, "Runs the database migrations once and exits 0 (the compose `migrate` job). " + DB_SETTINGS_HELP)
+runProgram(PROGRAMS.migrate, migrate)

@@ -5,15 +5,15 @@ import { Metrics } from "../layers/Metrics.js"
 import { servePoints } from "../servers/PointsServer.js"
 import { bindMetricsServer } from "../servers/MetricsServer.js"
 import { runProgram } from "../cli/Program.js"
-import { DB_SETTINGS_HELP, DbSettings } from "../settings/DbSettings.js"
-import { metricsOptions } from "../settings/MetricsSettings.js"
+import { PROGRAMS } from "../settings/Programs.js"
+import { DbSettings } from "../settings/DbSettings.js"
 import { Ticker } from "../layers/Ticker.js"
 import { Transport } from "../layers/Transport.js"
-import { serverOptions, serverTls } from "../settings/PointsSettings.js"
+import { serverTls } from "../settings/PointsSettings.js"
 
 // One points server: owns SERVER_USER's row, adds a point every UPDATE_INTERVAL, answers on TCP or UDP;
 // with METRICS_PORT, also its own Prometheus /metrics. A half-given TLS identity is refused before anything starts.
-const server = Command.make("server", { ...serverOptions, ...metricsOptions }, (settings) =>
+const server = Command.make("server", PROGRAMS.server.flags, (settings) =>
   Effect.flatMap(serverTls(settings), (tls) =>
     Effect.gen(function*() {
       if (Option.isSome(settings.metricsPort)) yield* bindMetricsServer({ host: settings.host, port: settings.metricsPort.value })
@@ -24,4 +24,4 @@ const server = Command.make("server", { ...serverOptions, ...metricsOptions }, (
       Effect.provide(Layer.mergeAll(Db.layerConfig(DbSettings), Ticker.layer(settings.interval), Transport.layer, Metrics.layer))
     )))
 
-runProgram("server", server, "A points server for one user (seeds 000-002), on TCP or UDP. " + DB_SETTINGS_HELP)
+runProgram(PROGRAMS.server, server)

@@ -8,13 +8,13 @@ import { bindMessageServer } from "../servers/MessageServer.js"
 import { pollPoints } from "../clients/PointsClient.js"
 import { bindPointsServer } from "../servers/PointsServer.js"
 import { runProgram } from "../cli/Program.js"
+import { PROGRAMS } from "../settings/Programs.js"
 import { adminTokenOf, dashboardConfig } from "../settings/DashboardSettings.js"
-import { DB_SETTINGS_HELP, DbSettings } from "../settings/DbSettings.js"
+import { DbSettings } from "../settings/DbSettings.js"
 import { loadRoster } from "../settings/RosterFile.js"
 import { Ticker } from "../layers/Ticker.js"
 import { Transport } from "../layers/Transport.js"
 import { echoServerConfig, messageServerConfig } from "../settings/BasicsSettings.js"
-import { stackOptions } from "../settings/StackSettings.js"
 import { serverTls } from "../settings/PointsSettings.js"
 
 // The whole system in one process and one scope: every points server of the roster with a polling client
@@ -22,7 +22,7 @@ import { serverTls } from "../settings/PointsSettings.js"
 /** The dashboard's settings with its token read (ADMIN_TOKEN_FILE), before anything starts. */
 const dashboardSettings = Effect.flatMap(dashboardConfig, (http) => Effect.map(adminTokenOf(http), (adminToken) => ({ ...http, adminToken })))
 
-const stack = Command.make("stack", stackOptions, (settings) =>
+const stack = Command.make("stack", PROGRAMS.stack.flags, (settings) =>
   Effect.flatMap(Effect.all([loadRoster(settings.roster), serverTls(settings), settings.dashboard ? dashboardSettings : Effect.succeed(undefined)]), ([roster, tls, http]) =>
     Effect.gen(function*() {
       yield* Effect.logInfo("starting roster").pipe(Effect.annotateLogs({ roster: roster.name, servers: roster.servers.length }))
@@ -68,4 +68,4 @@ const stack = Command.make("stack", stackOptions, (settings) =>
       Effect.provide(Layer.mergeAll(Db.layerConfig(DbSettings), Ticker.layer(settings.interval), Transport.layer, Metrics.layer))
     )))
 
-runProgram("stack", stack, "Runs a roster of points servers (default: seed 000's four) with a polling client each, the echo and message servers, and the web dashboard (HTTP_PORT, default 8080). " + DB_SETTINGS_HELP)
+runProgram(PROGRAMS.stack, stack)

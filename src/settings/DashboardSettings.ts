@@ -11,7 +11,7 @@ const Token = Schema.transform(Text, Schema.RedactedFromSelf(Schema.String), {
 })
 
 /** The dashboard's own settings, in `dashboard` (flags and environment) and `stack` (environment). */
-const specs = {
+export const dashboardSpecs = {
   httpPort: { flag: "http-port", env: "HTTP_PORT", schema: Port, default: "8080", description: "port of the dashboard and its API" },
   httpHost: { flag: "http-host", env: "HTTP_HOST", schema: NonEmptyText, placeholder: "address", default: "0.0.0.0", description: "address the dashboard listens on" },
   adminToken: { flag: "admin-token", env: "ADMIN_TOKEN", schema: Token, placeholder: "token", default: "", description: "Bearer token for pause/resume/reset; unset: those answer 403" },
@@ -28,16 +28,16 @@ const specs = {
 } as const
 
 export const dashboardOptions = {
-  httpPort: option(specs.httpPort),
-  httpHost: option(specs.httpHost),
-  adminToken: option(specs.adminToken),
-  adminTokenFile: option(specs.adminTokenFile),
-  probeHost: option(specs.probeHost),
-  probeInterval: option(specs.probeInterval)
+  httpPort: option(dashboardSpecs.httpPort),
+  httpHost: option(dashboardSpecs.httpHost),
+  adminToken: option(dashboardSpecs.adminToken),
+  adminTokenFile: option(dashboardSpecs.adminTokenFile),
+  probeHost: option(dashboardSpecs.probeHost),
+  probeInterval: option(dashboardSpecs.probeInterval)
 }
 
 /** The same settings from the environment only, for the `stack`. */
-export const dashboardConfig = configs(specs)
+export const dashboardConfig = configs(dashboardSpecs)
 export type DashboardSettings = Config.Config.Success<typeof dashboardConfig>
 
 /**

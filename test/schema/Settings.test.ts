@@ -58,7 +58,7 @@ describe("settings", () => {
   it.effect("decodes ports, fractional seconds and required values", () =>
     Effect.gen(function*() {
       const read = <A>(schema: Schema.Schema<A, string>, text?: string) =>
-        Effect.either(config({ env: "SERVER_PORT", schema }).pipe(withEnv(text === undefined ? {} : { SERVER_PORT: text })))
+        Effect.either(config({ env: "SERVER_PORT", schema, description: "port" }).pipe(withEnv(text === undefined ? {} : { SERVER_PORT: text })))
       expect(yield* read(Port, "5001")).toEqual(Either.right(5001))
       expect(Either.isLeft(yield* read(Port, "65536"))).toBe(true)
       expect(Either.map(yield* read(Seconds, "0.25"), Duration.toMillis)).toEqual(Either.right(250))
@@ -79,7 +79,7 @@ describe("HISTORY_RETENTION", () => {
   it.effect("refuses nonsense and zero, naming the setting", () =>
     Effect.gen(function*() {
       for (const bad of ["soon", "0", "-1d", "7 weeks"]) {
-        const result = yield* Effect.either(config({ env: "HISTORY_RETENTION", schema: Retention, default: "7d" }).pipe(withEnv({ HISTORY_RETENTION: bad })))
+        const result = yield* Effect.either(config({ env: "HISTORY_RETENTION", schema: Retention, default: "7d", description: "retention" }).pipe(withEnv({ HISTORY_RETENTION: bad })))
         expect(Either.isLeft(result) && String(result.left)).toMatch(/HISTORY_RETENTION.*expected a duration above 0/)
       }
     }))

@@ -4,10 +4,10 @@ import { fileURLToPath } from "node:url"
 import { declaredVariables } from "../../src/cli/Setting.js"
 
 // Loading the settings modules declares every variable the programs read (see declaredVariables): logging,
-// and every src/schema/*Settings.ts, including ones added after this file was written.
+// and every src/settings/*.ts, including ones added after this file was written.
 await import("../../src/cli/Logging.js")
-const SCHEMA = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "../../src/schema")
-for (const file of Fs.readdirSync(SCHEMA).filter((name) => name.endsWith("Settings.ts"))) await import(Path.join(SCHEMA, file))
+const SETTINGS = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "../../src/settings")
+for (const file of Fs.readdirSync(SETTINGS).filter((name) => name.endsWith(".ts"))) await import(Path.join(SETTINGS, file))
 
 /**
  * Settings in the contract that a part may read before it declares them here (TLS, metrics, the dashboard),
