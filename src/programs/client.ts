@@ -1,6 +1,6 @@
 import * as Command from "@effect/cli/Command"
 import { Console, Duration, Effect, Layer, Option } from "effect"
-import { askPointsWithRetry, pollPoints } from "../clients/PointsClient.js"
+import { type Answer, askPointsWithRetry, pollPoints } from "../clients/PointsClient.js"
 import { runProgram } from "../cli/Program.js"
 import { PROGRAMS } from "../settings/Programs.js"
 import { Transport } from "../layers/Transport.js"
@@ -12,7 +12,8 @@ const client = Command.make("client", PROGRAMS.client.flags, (settings) => {
     timeout: settings.timeout,
     tls: settings.tls ? Option.match(settings.tlsCa, { onNone: () => ({}), onSome: (ca) => ({ ca }) }) : undefined
   }
-  const print = (answer: { readonly line: string }) => Console.log(answer.line)
+  // The whole reply line, or what seed 000's client prints: `Latest points: 42`.
+  const print = (answer: Answer) => Console.log(settings.output === "points" ? `Latest points: ${answer.reply.points}` : answer.line)
   return (Duration.isZero(settings.interval)
     ? Effect.flatMap(askPointsWithRetry(target, settings), print)
     : pollPoints(target, settings, settings.interval, print)

@@ -71,6 +71,9 @@ export const serverOptions = {
   ...sharedServerOptions
 }
 
+/** What a client prints per reply (`CLIENT_OUTPUT`). */
+export const CLIENT_OUTPUTS = ["line", "points"] as const
+
 /** Settings of a points client's retries, in `client` and `stack` alike. */
 export const retryOptions = {
   tries: option({ flag: "tries", env: "CLIENT_TRIES", schema: PositiveInt, default: "5", description: "tries per request before giving up" }),
@@ -87,6 +90,7 @@ export const clientOptions = {
   interval: option({ flag: "interval", env: "POLL_INTERVAL", schema: SecondsOrZero, default: "0", description: "seconds between polls; 0 asks once and exits" }),
   tls: option({ flag: "tls", env: "TLS", schema: Flag, default: "false", description: "speak TLS to the server (TCP), verifying its certificate and name" }),
   tlsCa: option({ flag: "tls-ca", env: "TLS_CA_FILE", schema: OptionalFile, placeholder: "file", default: "", description: "PEM file of the CA to trust instead of the system's (a private CA)" }),
+  output: option({ flag: "output", env: "CLIENT_OUTPUT", schema: oneOf(...CLIENT_OUTPUTS), default: "line", description: "what to print per reply: the whole reply line, or seed 000's `Latest points: <n>`" }),
   ...retryOptions
 }
 

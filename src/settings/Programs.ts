@@ -21,6 +21,8 @@ export interface ProgramSettings {
   readonly description: string
   readonly flags: Readonly<Record<string, Options.Options<any>>>
   readonly environment: ReadonlyArray<SettingGroup>
+  /** What docs/CONFIGURATION.md adds under the program's table. */
+  readonly notes?: ReadonlyArray<string>
 }
 
 export const DATABASE: SettingGroup = { title: "Database", specs: Object.values(dbSpecs) }
@@ -33,8 +35,9 @@ const program = <const Name extends string, const Flags extends Readonly<Record<
   name: Name,
   description: string,
   flags: Flags,
-  environment: ReadonlyArray<SettingGroup>
-) => ({ name, description, flags, environment: [...environment, LOGGING] }) satisfies ProgramSettings
+  environment: ReadonlyArray<SettingGroup>,
+  notes: ReadonlyArray<string> = []
+) => ({ name, description, flags, environment: [...environment, LOGGING], notes }) satisfies ProgramSettings
 
 /**
  * Every program's settings, in one place: the programs take their flags and `--help` text from here, and
@@ -53,7 +56,11 @@ export const PROGRAMS = {
     "Runs a roster of points servers (default: seed 000's four) with a polling client each, the echo and message servers, and the web dashboard (HTTP_PORT, default 8080). " +
       DB_SETTINGS_HELP,
     stackOptions,
-    [DATABASE, DASHBOARD, ECHO, MESSAGES]
+    [DATABASE, DASHBOARD, ECHO, MESSAGES],
+    [
+      "`TLS_CERT_FILE` and `TLS_KEY_FILE` make every TCP server of the stack speak TLS, but the stack's own polling clients and the dashboard's probes speak plain TCP: with them set, run the stack with `STACK_CLIENTS=false` (and expect the dashboard to show its TCP servers as down), or run `server`s and `client --tls` instead.",
+      "A roster entry's `pointsPerTick` wins over `POINTS_PER_TICK` for that entry (seed 001's entries say 10)."
+    ]
   ),
   dashboard: program(
     "dashboard",

@@ -48,6 +48,16 @@ describe.concurrent("client program", () => {
     })
   })
 
+  it("prints seed 000's `Latest points: <n>` with --output points, the points the server holds", async () => {
+    await withServer("tcp", async (server) => {
+      const line = await tcpExchange(server.port, "REQUEST_LATEST_POINTS\n")
+      const points = /Points: (\d+)/.exec(line)?.[1]
+      const client = start("client", { TARGET_HOST: LOOPBACK, TARGET_PORT: String(server.port) }, ["--output", "points"])
+      expect(await client.exited).toBe(0)
+      expect(client.stdout()).toBe(`Latest points: ${points}\n`)
+    })
+  })
+
   it("speaks seed 001's dialect with CLIENT_DIALECT=get_data", async () => {
     await withServer("tcp", async (server) => {
       const client = start("client", { TARGET_HOST: LOOPBACK, TARGET_PORT: String(server.port), CLIENT_DIALECT: "get_data" })
