@@ -2,6 +2,7 @@ import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
 import { Config, ConfigError, Either, Option, ParseResult, Schema } from "effect"
+import { describeParseError } from "../schema/ParseIssues.js"
 import { kindOf } from "../schema/SettingValues.js"
 
 /**
@@ -45,7 +46,7 @@ const decodeText = <A>(spec: Pick<SettingSpec<A>, "schema" | "default">, text: s
     : Either.mapLeft(Schema.decodeEither(spec.schema)(text), (error) => `${message(error)}, got ${JSON.stringify(text)}`)
 
 const message = (error: ParseResult.ParseError) =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => issue.message).join("; ").replace(/^Unable to decode .* into a number$/, "expected a number")
+  describeParseError(error).replace(/^Unable to decode .* into a number$/, "expected a number")
 
 /** The setting as an environment variable only (what `stack` and the layers read). */
 export const config = <A>(spec: SettingSpec<A>): Config.Config<A> => {

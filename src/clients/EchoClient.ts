@@ -3,7 +3,7 @@ import { concatBytes, sameBytes, toBytes } from "../schema/Bytes.js"
 import { ECHO_PIECE_BYTES, pieces } from "../schema/EchoProtocol.js"
 import { chunks } from "../layers/transport/readToEnd.js"
 import { formatAddress, Transport, type TransportError } from "../layers/Transport.js"
-import { ExchangeError } from "./ExchangeError.js"
+import { ClientError } from "./ClientError.js"
 
 export interface EchoTarget {
   readonly host: string
@@ -16,16 +16,16 @@ export interface EchoTarget {
 const verify = (target: string, sent: Uint8Array, echoed: Uint8Array) =>
   sameBytes(sent, echoed)
     ? Effect.succeed(echoed)
-    : Effect.fail(new ExchangeError({ reason: "Mismatch", target, detail: `the echo differs from what was sent (${echoed.length} of ${sent.length} bytes back)` }))
+    : Effect.fail(new ClientError({ reason: "Mismatch", target, detail: `the echo differs from what was sent (${echoed.length} of ${sent.length} bytes back)` }))
 
 const withTimeout = (target: string, timeout: Duration.DurationInput) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.timeoutFail(effect, {
     duration: timeout,
-    onTimeout: () => new ExchangeError({ reason: "Timeout", target, detail: `no complete echo within ${Duration.format(timeout)}` })
+    onTimeout: () => new ClientError({ reason: "Timeout", target, detail: `no complete echo within ${Duration.format(timeout)}` })
   })
 
 const unreachable = (target: string) => (error: TransportError) =>
-  new ExchangeError({ reason: "Unreachable", target, detail: error.message })
+  new ClientError({ reason: "Unreachable", target, detail: error.message })
 
 /**
  * Seed 003's TCP client: the whole message in one write, then reads until as many bytes came back, handing
@@ -54,7 +54,7 @@ export const echoOverTcp = <E, R>(
       )
     )
     if (received.count < sent.length) {
-      return yield* new ExchangeError({ reason: "ClosedEarly", target: where, detail: `the server closed after ${received.count} of ${sent.length} bytes` })
+      return yield* new ClientError({ reason: "ClosedEarly", target: where, detail: `the server closed after ${received.count} of ${sent.length} bytes` })
     }
     yield* connection.end
     return concatBytes(received.chunks)

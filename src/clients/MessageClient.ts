@@ -2,7 +2,7 @@ import { Console, Duration, Effect, Option } from "effect"
 import { LinePrompt } from "../layers/LinePrompt.js"
 import { readToEnd } from "../layers/transport/readToEnd.js"
 import { formatAddress, Transport, type TransportError } from "../layers/Transport.js"
-import { ExchangeError } from "./ExchangeError.js"
+import { ClientError } from "./ClientError.js"
 
 export interface MessageTarget {
   readonly host: string
@@ -18,9 +18,9 @@ const MAX_REPLY_BYTES = 64 * 1024
  * One exchange, as seed 004's client does it: the message with no terminator, then the reply read to EOF
  * (seed 004's server sends no terminator; its close ends the reply), then our own graceful close.
  */
-export const sendMessage = (target: MessageTarget, message: string): Effect.Effect<string, ExchangeError, Transport> => {
+export const sendMessage = (target: MessageTarget, message: string): Effect.Effect<string, ClientError, Transport> => {
   const where = formatAddress(target)
-  const unreachable = (error: TransportError) => new ExchangeError({ reason: "Unreachable", target: where, detail: error.message })
+  const unreachable = (error: TransportError) => new ClientError({ reason: "Unreachable", target: where, detail: error.message })
   return Effect.scoped(Effect.gen(function*() {
     const transport = yield* Transport
     const connection = yield* transport.connect(target)
@@ -32,15 +32,15 @@ export const sendMessage = (target: MessageTarget, message: string): Effect.Effe
     Effect.mapError(unreachable),
     Effect.timeoutFail({
       duration: target.timeout,
-      onTimeout: () => new ExchangeError({ reason: "Timeout", target: where, detail: `no reply within ${Duration.format(target.timeout)}` })
+      onTimeout: () => new ClientError({ reason: "Timeout", target: where, detail: `no reply within ${Duration.format(target.timeout)}` })
     }),
     Effect.filterOrFail(
       (reply) => reply !== "",
-      () => new ExchangeError({ reason: "NoReply", target: where, detail: "the server closed without replying" })
+      () => new ClientError({ reason: "NoReply", target: where, detail: "the server closed without replying" })
     ),
     Effect.filterOrFail(
       (reply) => !reply.startsWith("ERROR "),
-      (reply) => new ExchangeError({ reason: "Refused", target: where, detail: `the server refused the message: ${reply}` })
+      (reply) => new ClientError({ reason: "Refused", target: where, detail: `the server refused the message: ${reply}` })
     ),
     Effect.tap((reply) => Effect.logDebug("reply received").pipe(Effect.annotateLogs({ reply })))
   )

@@ -1,5 +1,6 @@
-import { Data, Duration, Effect, Either, Option, Schedule, Schema, Stream } from "effect"
-import { type Dialect, type PointsReply, ReplyLine, RequestFromText } from "../schema/PointsProtocol.js"
+import { Duration, Effect, Either, Option, Schedule, Schema, Stream } from "effect"
+import { ClientError } from "./ClientError.js"
+import { type Dialect, isErrorReply, type PointsReply, ReplyLine, RequestFromText } from "../schema/PointsProtocol.js"
 import type { TransportKind } from "../schema/TransportKind.js"
 import { chunks } from "../layers/transport/readToEnd.js"
 import { type ConnectOptions, type Connection, formatAddress, Transport, type TransportError } from "../layers/Transport.js"
@@ -20,16 +21,6 @@ export interface RetryPolicy {
   readonly tries: number
   readonly initialDelay: Duration.DurationInput
   readonly maxDelay: Duration.DurationInput
-}
-
-export class ClientError extends Data.TaggedError("ClientError")<{
-  readonly reason: "Unreachable" | "Timeout" | "Refused" | "BadReply" | "Untrusted"
-  readonly target: string
-  readonly detail: string
-}> {
-  override get message() {
-    return `${this.target}: ${this.detail}`
-  }
 }
 
 export interface Answer {
@@ -73,7 +64,7 @@ const interpret = (target: string) => (line: string): Effect.Effect<Answer, Clie
       onLeft: () =>
         line === ""
           ? Effect.fail(new ClientError({ reason: "BadReply", target, detail: "the server closed without replying" }))
-          : /^ERROR |^Invalid command/.test(line)
+          : isErrorReply(line)
           ? Effect.fail(new ClientError({ reason: "Refused", target, detail: `the server answered: ${line}` }))
           : Effect.fail(new ClientError({ reason: "BadReply", target, detail: `not a points reply: ${JSON.stringify(line.slice(0, 80))}` }))
     })

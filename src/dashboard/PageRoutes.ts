@@ -4,6 +4,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Effect, Stream } from "effect"
 import * as Path from "node:path"
 import { Metrics } from "../layers/Metrics.js"
+import { operationalRoutes } from "../servers/OperationalRoutes.js"
 import { assetResponse, assetsDir, chartJsFile } from "./Assets.js"
 import { dashboardMetrics } from "./DashboardMetrics.js"
 import { Watcher } from "./Watcher.js"
@@ -36,8 +37,7 @@ export const PageRoutes = HttpApiBuilder.Router.use((router) =>
     yield* router.get("/index.html", page)
     yield* router.get("/assets/vendor/chart.umd.min.js", assetResponse(Path.dirname(chartJs), Path.basename(chartJs)))
     yield* router.get("/assets/:file", Effect.flatMap(HttpRouter.params, (params) => assetResponse(dir, params.file ?? "")))
-    yield* router.get("/healthz", Effect.succeed(HttpServerResponse.text("ok")))
-    yield* router.get("/metrics", Effect.map(metrics.exposition, ({ body, contentType }) => HttpServerResponse.text(body, { contentType })))
+    for (const [path, handler] of operationalRoutes(metrics)) yield* router.get(path, handler)
     yield* router.get("/api/events", Effect.sync(() => {
       const events = Stream.merge(
         Stream.concat(Stream.make("retry: 2000\n\n"), Stream.map(watcher.changes, (view) => view.event)),

@@ -1,5 +1,6 @@
 import { Option, ParseResult, Schema } from "effect"
 import { decodeUtf8, toBytes } from "./Bytes.js"
+import { describeParseError } from "./ParseIssues.js"
 import { UserName } from "./ScoreRow.js"
 import { Timestamp } from "./Timestamp.js"
 
@@ -62,10 +63,7 @@ export const RequestFromBytes = Schema.compose(Utf8FromBytes, RequestFromText)
 export const decodeRequest = Schema.decodeEither(RequestFromBytes)
 
 /** Why a request was refused, as the error reply says it. */
-export const refusal = (error: ParseResult.ParseError): string => {
-  const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
-  return issue?.message ?? "unknown request"
-}
+export const refusal = (error: ParseResult.ParseError): string => describeParseError(error) || "unknown request"
 
 /** The data every reply carries. */
 export const PointsReply = Schema.Struct({ user: UserName, points: Schema.Int, lastUpdate: Timestamp })
@@ -103,10 +101,19 @@ export const encodeReply = (dialect: Dialect, reply: PointsReply): string =>
     ? `${Schema.encodeSync(CommaReplyLine)(reply)}\n`
     : Schema.encodeSync(PipeReplyLine)(reply)
 
+/** How an error reply starts, in both dialects. */
+const ERROR_PREFIX = "ERROR "
+/** Seed 001's servers' own sentence for a request they do not understand. */
+const GET_DATA_REFUSAL_START = "Invalid command"
+const GET_DATA_REFUSAL = `${GET_DATA_REFUSAL_START}. Use 'get_data' or 'quit'`
+
 /** The reply to a request the server does not understand; seed 001's dialect has its own sentence for it. */
 export const encodeRefusal = (dialect: Dialect, reason: string): string =>
-  dialect === "get_data" ? "Invalid command. Use 'get_data' or 'quit'" : `ERROR ${reason}\n`
+  dialect === "get_data" ? GET_DATA_REFUSAL : `${ERROR_PREFIX}${reason}\n`
 
 /** The reply when the server cannot answer a good request (no row, database down), in the dialect's framing. */
 export const encodeError = (dialect: Dialect, reason: string): string =>
-  dialect === "get_data" ? `ERROR ${reason}` : `ERROR ${reason}\n`
+  dialect === "get_data" ? `${ERROR_PREFIX}${reason}` : `${ERROR_PREFIX}${reason}\n`
+
+/** Whether a reply line (without its terminator) is a server's error or refusal, ours or a seed's. */
+export const isErrorReply = (line: string): boolean => line.startsWith(ERROR_PREFIX) || line.startsWith(GET_DATA_REFUSAL_START)

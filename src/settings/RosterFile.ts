@@ -4,6 +4,7 @@ import * as Path from "node:path"
 import seed000 from "../../rosters/seed000.json" with { type: "json" }
 import seed001 from "../../rosters/seed001.json" with { type: "json" }
 import seed002 from "../../rosters/seed002.json" with { type: "json" }
+import { describeParseError } from "../schema/ParseIssues.js"
 import { Roster, RosterFromJson } from "../schema/Roster.js"
 
 /**
@@ -17,11 +18,6 @@ export class RosterError extends Data.TaggedError("RosterError")<{ readonly sour
     return `ROSTER ${this.source}: ${this.detail}`
   }
 }
-
-const describeParseError = (error: ParseResult.ParseError) =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
-    .join("; ")
 
 /** `ROSTER` is a shipped layout's name (`seed000`, `seed001`, `seed002`) or the path of a JSON file. */
 export const loadRoster = (nameOrPath: string) =>
