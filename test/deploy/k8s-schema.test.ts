@@ -7,7 +7,7 @@ import { parseYamlFile } from "../../scripts/k8s/Yaml.js"
 import { containersOf, DNS_LABEL, isKustomization, type KubeObject, readTree, TREE, validateObject } from "./manifests.js"
 
 /**
- * Every object of deploy/kubernetes against the Kubernetes API schemas (kubernetes-models 5.1.0, offline),
+ * Every object of deploy/kubernetes against the Kubernetes API schemas (kubernetes-models 4.5.1, offline),
  * plus the naming rules those schemas leave out. Where kubectl is installed, also what `kubectl kustomize`
  * renders from each kustomization, so the overlays and components are known to resolve.
  */
