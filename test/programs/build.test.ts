@@ -1,8 +1,8 @@
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { describeMariaDb, useTestDatabase } from "../support/mariadb.js"
-import { canBind, freePort, ROOT, runCommand, stopWith } from "../support/processes.js"
+import { canBind, freePort, ROOT, stopWith } from "../support/processes.js"
 import {
   commaReply,
   listeningPort,
@@ -22,23 +22,8 @@ import {
  */
 
 const DIST = Path.join(ROOT, "dist")
-const INPUTS = ["src", "migrations", "rosters", "scripts/build.mjs", "package.json", "package-lock.json"]
-
-const newestMtime = (path: string): number => {
-  const stat = Fs.statSync(path)
-  if (!stat.isDirectory()) return stat.mtimeMs
-  return Fs.readdirSync(path).reduce((newest, entry) => Math.max(newest, newestMtime(Path.join(path, entry))), stat.mtimeMs)
-}
-
-/** Builds unless every bundle this file runs is newer than every source it is made from. */
-beforeAll(async () => {
-  const bundles = ["server.mjs", "stack.mjs"].map((file) => Path.join(DIST, file))
-  const sources = Math.max(...INPUTS.map((input) => Path.join(ROOT, input)).filter(Fs.existsSync).map(newestMtime))
-  const fresh = bundles.every((file) => Fs.existsSync(file) && Fs.statSync(file).mtimeMs >= sources)
-  if (fresh) return
-  const build = await runCommand(process.execPath, [Path.join(ROOT, "scripts/build.mjs")], { timeoutMs: 120_000 })
-  expect(build.code, build.stdout + build.stderr).toBe(0)
-}, 180_000)
+// dist/ is built once, before any test file, by vitest's global setup (test/support/buildOnce.ts): a file
+// that rebuilt it here would pull the bundles from under the other files' programs running beside it.
 
 /** Plain node, and nothing that could bring tsx in through the back door. */
 const built = (program: string) => ({ command: process.execPath, args: [Path.join(DIST, `${program}.mjs`)] })
