@@ -6,7 +6,7 @@ import { Metrics } from "../layers/Metrics.js"
 import { bindEchoServer } from "../servers/EchoServer.js"
 import { bindMessageServer } from "../servers/MessageServer.js"
 import { pollPoints } from "../clients/PointsClient.js"
-import { bindPointsServer } from "../servers/PointsServer.js"
+import { bindPointsServer, runPointsServers } from "../servers/PointsServer.js"
 import { runProgram } from "../cli/Program.js"
 import { PROGRAMS } from "../settings/Programs.js"
 import { adminTokenOf, dashboardConfig } from "../settings/DashboardSettings.js"
@@ -61,8 +61,8 @@ const stack = Command.make("stack", PROGRAMS.stack.flags, (settings) =>
           ).pipe(Effect.annotateLogs({ client: entry.user }))
         )
         : []
-      const servers = [...points, ...echo, ...messages, ...dashboard].map((server) => server.run)
-      return yield* Effect.all([...servers, ...clients], { concurrency: "unbounded", discard: true })
+      const servers = [...echo, ...messages, ...dashboard].map((server) => server.run)
+      return yield* Effect.all([runPointsServers(points, settings), ...servers, ...clients], { concurrency: "unbounded", discard: true })
     }).pipe(
       Effect.scoped,
       Effect.provide(Layer.mergeAll(Db.layerConfig(DbSettings), Ticker.layer(settings.interval), Transport.layer, Metrics.layer))

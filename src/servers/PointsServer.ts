@@ -7,7 +7,7 @@ import { type Address, Transport, type TransportError } from "../layers/Transpor
 import { socketOptions, type SocketLimits } from "./PointsSockets.js"
 import { answerDatagram, pointsSession } from "./PointsConnection.js"
 import { makePointsState } from "./PointsState.js"
-import { PRUNE_EVERY, pruneLedger, refreshPoints, updatePoints } from "./PointsUpdates.js"
+import { PRUNE_EVERY, pruneLedger, type RefreshedServer, refreshPoints, updatePoints } from "./PointsUpdates.js"
 
 export interface PointsServerOptions extends SocketLimits {
   readonly user: string
@@ -29,9 +29,13 @@ export const DEFAULT_HISTORY_RETENTION: Duration.DurationInput = "7 days"
 /** Owed slots a server keeps at most: a day at the default 30 s interval is 2,880. */
 export const MAX_OWED_SLOTS = 10_000
 
-export interface BoundPointsServer {
+export interface BoundPointsServer extends RefreshedServer {
   readonly address: Address
-  /** The accept, update, refresh and prune fibers, side by side: if one fails, all stop. */
+  /** How long the ledger keeps this server's rows. */
+  readonly retention: Duration.DurationInput
+  /** Ledger rows this server adds per prune period. */
+  readonly rowsPerPrune: number
+  /** This server's own fibers, accept and update, side by side: if one fails, both stop. */
   readonly run: Effect.Effect<never, TransportError, Db | Ticker | Metrics>
 }
 
@@ -54,8 +58,6 @@ export const bindPointsServer = (
     const pointsPerTick = options.pointsPerTick ?? 1
     const writes = { pointsPerTick, maxOwed }
     const state = yield* makePointsState(options.user, writes)
-    // Each server can delete twice the rows it adds per prune period, and at least 1,000.
-    const pruneLimit = Math.max(1_000, 2 * Math.ceil(Duration.toMillis(PRUNE_EVERY) / intervalMillis))
     const at = { host: options.host, port: options.port }
     const sockets = socketOptions(options, yield* Metrics)
     const listener = options.transport === "tcp"
@@ -70,19 +72,34 @@ export const bindPointsServer = (
     yield* Effect.logInfo("points server listening").pipe(Effect.annotateLogs({ host: listener.address.host, port: listener.address.port }))
     return {
       address: listener.address,
+      state,
+      pointsPerTick,
+      retention,
+      rowsPerPrune: Math.ceil(Duration.toMillis(PRUNE_EVERY) / intervalMillis),
       // The fibers run until interrupted; Effect.all interrupts the survivors when one fails.
-      run: Effect.all([
-        listener.accept,
-        updatePoints(state, writes),
-        refreshPoints(state, { pointsPerTick, interval: options.refreshInterval }),
-        pruneLedger({ retention, limit: pruneLimit })
-      ], { concurrency: "unbounded", discard: true }).pipe(
+      run: Effect.all([listener.accept, updatePoints(state, writes)], { concurrency: "unbounded", discard: true }).pipe(
         Effect.andThen(Effect.never),
         Effect.annotateLogs({ user: options.user, transport: options.transport })
       )
     }
   }).pipe(Effect.annotateLogs({ user: options.user, transport: options.transport }))
 
+/**
+ * Bound points servers until interrupted: each one's own fibers, plus what the process does once for all of
+ * them, so its database load does not grow with their number: one refresh (every `refreshInterval`, one
+ * query per SNAPSHOT_CHUNK servers) and one prune of the ledger (a DELETE a minute, of up to twice the rows
+ * they all add in that time, and at least 1,000).
+ */
+export const runPointsServers = (servers: ReadonlyArray<BoundPointsServer>, options: { readonly refreshInterval: Duration.DurationInput }) => {
+  const retention = servers.reduce((longest, server) => Duration.max(longest, Duration.decode(server.retention)), Duration.zero)
+  const limit = Math.max(1_000, 2 * servers.reduce((rows, server) => rows + server.rowsPerPrune, 0))
+  return Effect.all([
+    ...servers.map((server) => server.run),
+    refreshPoints(servers, { interval: options.refreshInterval }),
+    pruneLedger({ retention, limit })
+  ], { concurrency: "unbounded", discard: true }).pipe(Effect.andThen(Effect.never))
+}
+
 /** A points server until interrupted. */
 export const servePoints = (options: PointsServerOptions) =>
-  Effect.scoped(Effect.flatMap(bindPointsServer(options), (server) => server.run))
+  Effect.scoped(Effect.flatMap(bindPointsServer(options), (server) => runPointsServers([server], options)))

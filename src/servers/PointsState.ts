@@ -15,6 +15,8 @@ export interface PointsView {
   readonly owed: ReadonlyArray<Slot>
   /** When the last owed slot was ticked: what `Last Update` says while points are owed. */
   readonly owedStamp: Option.Option<Timestamp>
+  /** Writes through this state so far: a read taken before one of them is older than what the state holds. */
+  readonly revision: number
 }
 
 export interface PointsStateOptions {
@@ -46,8 +48,13 @@ export interface PointsState {
    * owed). Writes are serialized, so a tick and a refresh's catch-up never race each other.
    */
   readonly claim: (slots: ReadonlyArray<Slot>) => Effect.Effect<WriteOutcome>
-  /** One refresh: reads the row and pause flag back, or, if slots are owed, claims them (the catch-up). */
-  readonly refresh: Effect.Effect<Option.Option<WriteOutcome>, DbError>
+  /**
+   * Sets the state from a snapshot read back from the database (by this server or by its stack's one
+   * refresh for all its servers), taken when the state was at `revision`. Ignored if a write of this
+   * server's came after (the read is older than what the state holds) or if slots are owed (the read
+   * knows nothing of them: the catch-up claim sets the state instead).
+   */
+  readonly applySnapshot: (snapshot: Option.Option<UserSnapshot>, revision: number) => Effect.Effect<void>
 }
 
 /** The points a reply shows: the row's, plus the owed slots' (exact, as the ledger will count them). */
@@ -79,7 +86,8 @@ export const makePointsState = (
       row: Option.map(loaded, (s) => s.row),
       paused: Option.exists(loaded, (s) => s.paused),
       owed: [],
-      owedStamp: Option.none()
+      owedStamp: Option.none(),
+      revision: 0
     }
     const ref = yield* SubscriptionRef.make(initial)
     let replies = encodeView(user, initial, options.pointsPerTick)
@@ -92,7 +100,8 @@ export const makePointsState = (
       row: Option.map(snapshot, (s) => s.row),
       paused: Option.exists(snapshot, (s) => s.paused),
       owed: [],
-      owedStamp: Option.none()
+      owedStamp: Option.none(),
+      revision: view.revision + 1
     })
     const writing = yield* Effect.makeSemaphore(1)
 
@@ -109,15 +118,16 @@ export const makePointsState = (
           return { _tag: "Written", claimed: result.right.claimed, tried: tried.length, paused: Option.exists(result.right.snapshot, (s) => s.paused) } as const
         }
         const next = yield* update((current) =>
-          current.paused ? current : { ...current, owed: tried, owedStamp: slots.length > 0 ? Option.some(stamp) : current.owedStamp }
+          current.paused
+            ? current
+            : { ...current, owed: tried, owedStamp: slots.length > 0 ? Option.some(stamp) : current.owedStamp, revision: current.revision + 1 }
         )
         return { _tag: "Owed", owed: next.owed.length, error: result.left } as const
       }).pipe(writing.withPermits(1))
 
-    const refresh = Effect.flatMap(SubscriptionRef.get(ref), (view) =>
-      view.owed.length > 0
-        ? Effect.map(claim([]), Option.some)
-        : db.findSnapshot(user).pipe(Effect.flatMap((snapshot) => update(fromSnapshot(snapshot))), Effect.as(Option.none())))
+    const applySnapshot = (snapshot: Option.Option<UserSnapshot>, revision: number) =>
+      Effect.flatMap(SubscriptionRef.get(ref), (view) =>
+        view.revision !== revision || view.owed.length > 0 ? Effect.void : Effect.asVoid(update(fromSnapshot(snapshot)))).pipe(writing.withPermits(1))
 
     return {
       user,
@@ -125,6 +135,6 @@ export const makePointsState = (
       get: SubscriptionRef.get(ref),
       changes: ref.changes,
       claim,
-      refresh
+      applySnapshot
     }
   })

@@ -9,7 +9,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterAll, afterEach, beforeAll } from "vitest"
 import { Db } from "../../src/layers/Db.js"
-import { bindPointsServer } from "../../src/servers/PointsServer.js"
+import { bindPointsServer, runPointsServers } from "../../src/servers/PointsServer.js"
 import { Metrics } from "../../src/layers/Metrics.js"
 import { Ticker } from "../../src/layers/Ticker.js"
 import { Transport } from "../../src/layers/Transport.js"
@@ -147,7 +147,7 @@ export const startPointsServer = async (options: InProcessOptions): Promise<InPr
       idleTimeout: `${(options.idleTimeoutSeconds ?? 30) * 1000} millis`,
       refreshInterval: "1 second"
     }).pipe(Effect.provide(context), Scope.extend(scope))
-    yield* Effect.forkIn(Effect.provide(server.run, context), scope)
+    yield* Effect.forkIn(Effect.provide(runPointsServers([server], { refreshInterval: "1 second" }), context), scope)
     return server.address
   }).pipe(Logger.withMinimumLogLevel(LogLevel.Warning))
   const stop = () => Effect.runPromise(Scope.close(scope, Exit.void))

@@ -3,7 +3,7 @@ import { Effect, Fiber, Layer, Option, TestClock } from "effect"
 import { readToEnd } from "../support/memory.js"
 import { Db } from "../../src/layers/Db.js"
 import { Metrics } from "../../src/layers/Metrics.js"
-import { bindPointsServer } from "../../src/servers/PointsServer.js"
+import { bindPointsServer, runPointsServers } from "../../src/servers/PointsServer.js"
 import type { TransportKind } from "../../src/schema/TransportKind.js"
 import { Ticker } from "../../src/layers/Ticker.js"
 import { Transport } from "../../src/layers/Transport.js"
@@ -15,7 +15,7 @@ const TestLayers = Layer.mergeAll(Db.layerMemory(), Ticker.layer("30 seconds"), 
 const startServer = (transport: TransportKind = "tcp", user = "ikhwan") =>
   Effect.gen(function*() {
     const server = yield* bindPointsServer({ user, transport, host: "memory", port: 0, idleTimeout: "60 seconds", refreshInterval: "1 second" })
-    yield* Effect.forkScoped(server.run)
+    yield* Effect.forkScoped(runPointsServers([server], { refreshInterval: "1 second" }))
     return server.address
   })
 

@@ -25,7 +25,7 @@ const startWriter = (user: string, options: StartOptions = {}) =>
     const writes = { pointsPerTick, maxOwed: options.maxOwed ?? 1000 }
     const state = yield* makePointsState(user, writes)
     const updates = yield* Effect.forkScoped(updatePoints(state, writes))
-    yield* Effect.forkScoped(refreshPoints(state, { pointsPerTick, interval: options.refresh ?? "1 hour" }))
+    yield* Effect.forkScoped(refreshPoints([{ state, pointsPerTick }], { interval: options.refresh ?? "1 hour" }))
     return { state, updates, reply: () => state.reply("REQUEST_LATEST_POINTS") }
   })
 
@@ -40,6 +40,7 @@ const flaky = (real: DbShape, isDown: Ref.Ref<boolean>, lostReply: Ref.Ref<numbe
   Db.of({
     ...real,
     findSnapshot: (user) => Effect.flatMap(Ref.get(isDown), (d) => (d ? Effect.fail(down) : real.findSnapshot(user))),
+    findSnapshots: (users) => Effect.flatMap(Ref.get(isDown), (d) => (d ? Effect.fail(down) : real.findSnapshots(users))),
     claimSlots: (claim) =>
       Effect.gen(function*() {
         if (yield* Ref.get(isDown)) return yield* Effect.fail(down)

@@ -3,7 +3,7 @@ import { Db } from "../../src/layers/Db.js"
 import { Metrics, type MetricsShape } from "../../src/layers/Metrics.js"
 import { Ticker } from "../../src/layers/Ticker.js"
 import { Transport } from "../../src/layers/Transport.js"
-import { bindPointsServer, type PointsServerOptions } from "../../src/servers/PointsServer.js"
+import { bindPointsServer, runPointsServers, type PointsServerOptions } from "../../src/servers/PointsServer.js"
 
 /**
  * A points server in this process on real loopback sockets, with the socket limits a test chooses, the
@@ -28,7 +28,7 @@ export const startLimitedServer = async (
       refreshInterval: "1 hour",
       ...options
     }).pipe(Effect.provide(context), Scope.extend(scope))
-    const fiber = yield* Effect.forkIn(Effect.provide(server.run, context), scope)
+    const fiber = yield* Effect.forkIn(Effect.provide(runPointsServers([server], { refreshInterval: options.refreshInterval ?? "1 hour" }), context), scope)
     return { port: server.address.port, fiber, metrics: Effect.runSync(Effect.provide(Metrics, context)) as MetricsShape }
   }).pipe(Logger.withMinimumLogLevel(LogLevel.Warning))
   const { port, fiber, metrics } = await Effect.runPromise(program)

@@ -54,6 +54,13 @@ export interface DbShape {
   /** The row and the pause flag in one query. */
   readonly findSnapshot: (user: string) => Effect.Effect<Option.Option<UserSnapshot>, DbError>
   /**
+   * The rows and pause flags of many users (those that have a row), in one query per SNAPSHOT_CHUNK users:
+   * what a stack's one refresh reads for all its servers.
+   */
+  readonly findSnapshots: (users: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, UserSnapshot>, DbError>
+  /** Every user's row with its pause flag, by user, in one query: what the dashboard's watcher reads. */
+  readonly listSnapshots: Effect.Effect<ReadonlyArray<UserSnapshot>, DbError>
+  /**
    * Exactly-once ticks. In ONE transaction: inserts `(user, slot)` into `point_ticks` for each slot not
    * claimed yet (by anyone), unless the user is paused or has no row; adds `pointsPerTick` per slot inserted;
    * reads the row back. A slot claimed before (by another replica, or by a retry of a write whose commit was

@@ -40,6 +40,9 @@ export const makeMemory = (zone: DateTime.TimeZone = UTC) =>
       findUser: (user) => read((t) => Option.fromNullable(t.scores.get(user))),
       listUsers: read((t) => Arr.sort([...t.scores.values()], byUser)),
       findSnapshot: (user) => read((t) => snapshotOf(t, user)),
+      findSnapshots: (users) =>
+        read((t) => new Map(users.flatMap((user) => Option.match(snapshotOf(t, user), { onNone: () => [], onSome: (s) => [[user, s] as const] })))),
+      listSnapshots: read((t) => Arr.sort([...t.scores.values()], byUser).map((row) => ({ row, paused: t.paused.has(row.user) }))),
       claimSlots: ({ pointsPerTick, slots, user }) =>
         write((t, at) => {
           const row = t.scores.get(user)

@@ -6,7 +6,7 @@ import { PausedFlag, PointTick } from "../../schema/PointTick.js"
 import { byUser, ScoreRow, UserName } from "../../schema/ScoreRow.js"
 import { Timestamp, UTC } from "../../schema/Timestamp.js"
 import type { DbShape, UserSnapshot } from "./DbShape.js"
-import { asQueryError, CLAIM_CHUNK, currentTimestamp, makeQueryCounter, timestampAgo } from "./common.js"
+import { asQueryError, CLAIM_CHUNK, currentTimestamp, makeQueryCounter, SNAPSHOT_CHUNK, timestampAgo } from "./common.js"
 
 /** `scores` joined with `user_control`: a user's row and pause flag in one read. */
 const SnapshotRow = Schema.Struct({ user: UserName, points: Schema.Int, datetime_stamp: Timestamp, paused: PausedFlag })
@@ -60,6 +60,20 @@ export const makeSql = (zone: DateTime.TimeZone = UTC) =>
       execute: (user) =>
         sql`SELECT s.user, s.points, s.datetime_stamp, COALESCE(c.paused, 0) AS paused
             FROM scores s LEFT JOIN user_control c ON c.user = s.user WHERE s.user = ${user}`
+    })
+    const snapshotsOf = SqlSchema.findAll({
+      Request: Schema.Array(UserName),
+      Result: SnapshotRow,
+      execute: (users) =>
+        sql`SELECT s.user, s.points, s.datetime_stamp, COALESCE(c.paused, 0) AS paused
+            FROM scores s LEFT JOIN user_control c ON c.user = s.user WHERE ${sql.in("s.user", users)}`
+    })
+    const allSnapshots = SqlSchema.findAll({
+      Request: Schema.Void,
+      Result: SnapshotRow,
+      execute: () =>
+        sql`SELECT s.user, s.points, s.datetime_stamp, COALESCE(c.paused, 0) AS paused
+            FROM scores s LEFT JOIN user_control c ON c.user = s.user`
     })
     const listHistory = SqlSchema.findAll({
       Request: Schema.Struct({ user: Schema.optional(Schema.String), limit: Schema.Number }),
@@ -143,6 +157,15 @@ export const makeSql = (zone: DateTime.TimeZone = UTC) =>
       findUser: (user) => findUser(user).pipe(asQueryError, counted(1)),
       listUsers: listUsers(undefined).pipe(Effect.map(Arr.sort(byUser)), asQueryError, counted(1)),
       findSnapshot: (user) => findSnapshot(user).pipe(Effect.map(Option.map(toSnapshot)), asQueryError, counted(1)),
+      findSnapshots: (users) =>
+        Effect.forEach(Arr.chunksOf(Arr.dedupe(users), SNAPSHOT_CHUNK), (chunk) => snapshotsOf(chunk).pipe(asQueryError, counted(1))).pipe(
+          Effect.map((chunks) => new Map(chunks.flat().map((row) => [row.user, toSnapshot(row)] as const)))
+        ),
+      listSnapshots: allSnapshots(undefined).pipe(
+        Effect.map((rows) => rows.map(toSnapshot).sort((a, b) => byUser(a.row, b.row))),
+        asQueryError,
+        counted(1)
+      ),
       claimSlots,
       listHistory: (options) => listHistory(options).pipe(asQueryError, counted(1)),
       pruneHistory,

@@ -31,3 +31,6 @@ export const makeQueryCounter = () => {
 
 /** Owed slots are claimed in INSERTs of at most this many rows (SQLite's compound SELECT limit is 500). */
 export const CLAIM_CHUNK = 200
+
+/** Users whose snapshots one query reads at most (a bound parameter each; SQLite allows 32,766). */
+export const SNAPSHOT_CHUNK = 500
