@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest"
 import { loadRoster, SHIPPED_ROSTERS } from "../../src/settings/RosterFile.js"
 import type { RosterEntry } from "../../src/schema/Roster.js"
 import { canBind, freePort } from "../support/processes.js"
-import { commaReply, pipeReply, TcpPeer, tcpExchange, udpExchange, useEmbeddedDb, usePrograms } from "./harness.js"
+import { commaReply, eventually, pipeReply, TcpPeer, tcpExchange, udpExchange, useEmbeddedDb, usePrograms } from "./harness.js"
 
 const tmp = Fs.mkdtempSync(Path.join(Os.tmpdir(), "scoreline-stack-"))
 
@@ -164,6 +164,46 @@ describe("stack", () => {
       }, 60_000)
     }
   })
+
+  it("a stack of 150 servers answers every user exactly, as the ledger holds it, after its ticks", async () => {
+    const size = 150
+    const servers = await Promise.all(Array.from({ length: size }, async (_, i) => ({
+      user: `big${String(i).padStart(3, "0")}`,
+      transport: i % 3 === 0 ? "udp" as const : "tcp" as const,
+      port: await freePort()
+    })))
+    const roster = Path.join(tmp, "big.json")
+    Fs.writeFileSync(roster, JSON.stringify({ name: "big", description: "a class of 150", servers }))
+    const stack = start("stack", {
+      ROSTER: roster,
+      SERVER_HOST: "127.0.0.1",
+      DB_FILE: embedded.file,
+      UPDATE_INTERVAL: "2",
+      STACK_CLIENTS: "false",
+      STACK_ECHO: "false",
+      STACK_MESSAGES: "false",
+      STACK_DASHBOARD: "false"
+    })
+    // The servers are bound one after another: the last one listening means they all are.
+    await stack.waitFor(new RegExp(`message="points server listening".*user=${servers.at(-1)!.user}`), 60_000)
+    const ask = async (server: (typeof servers)[number]) => {
+      const line = server.transport === "udp"
+        ? (await udpExchange(server.port, "REQUEST_LATEST_POINTS")).toString()
+        : await tcpExchange(server.port, "REQUEST_LATEST_POINTS\n")
+      return Number(/Points: (\d+)/.exec(line)?.[1])
+    }
+    // A round of answers and the ledger agree, user by user, once ticks have happened (a tick landing in the
+    // middle of a round makes it disagree: the round is simply taken again).
+    await eventually("every server's answer to equal its ledger", async () => {
+      const answers = await Promise.all(servers.map(ask))
+      const ledger = new Map((await embedded.query<{ user: string; n: number }>("SELECT user, COUNT(*) AS n FROM point_ticks GROUP BY user")).map((r) => [r.user, Number(r.n)]))
+      const again = await Promise.all(servers.map(ask))
+      const exact = servers.every((server, i) => answers[i]! >= 2 && answers[i] === again[i] && answers[i] === ledger.get(server.user))
+      return exact ? true : undefined
+    }, 30_000)
+    stack.kill("SIGTERM")
+    expect(await stack.exited).toBe(0)
+  }, 90_000)
 
   it("ships the seeds' layouts", async () => {
     const load = (name: string) => Effect.runPromise(loadRoster(name).pipe(Effect.provide(NodeContext.layer)))
