@@ -4,6 +4,7 @@
 // global counters (Questions, Com_select) also count every other client of a shared server.
 import * as Mysql from "mysql2/promise"
 import { randomBytes } from "node:crypto"
+import { createRequire } from "node:module"
 import * as Net from "node:net"
 import * as Path from "node:path"
 
@@ -14,6 +15,8 @@ export interface BenchDatabase {
   readonly description: string
   /** Environment for one scoreline process, with its own statement counter (undefined: not countable). */
   connect(): Promise<{ env: Record<string, string>; statements: (() => number) | undefined }>
+  /** Rows of a query on the database a process was given (`env` from connect), read by the bench itself. */
+  query<Row>(env: Record<string, string>, statement: string): Promise<Array<Row>>
   close(): Promise<void>
 }
 
@@ -101,12 +104,25 @@ export const openDatabase = async (tempDir: string, forceEmbedded: boolean): Pro
       kind: "embedded SQLite",
       description: `embedded SQLite (${forceEmbedded ? "--embedded" : "MariaDB not reachable at 127.0.0.1:3306"}), one file per process in a temp dir`,
       connect: async () => ({ env: { DB_FILE: Path.join(tempDir, `scoreline-${randomBytes(3).toString("hex")}.db`) }, statements: undefined }),
+      query: async <Row>(env: Record<string, string>, statement: string) => {
+        const Sqlite = createRequire(import.meta.url)("better-sqlite3") as new(file: string, options: { readonly: boolean }) => {
+          prepare(sql: string): { all(): Array<unknown> }
+          close(): void
+        }
+        const file = new Sqlite(env.DB_FILE!, { readonly: true })
+        try {
+          return file.prepare(statement).all() as Array<Row>
+        } finally {
+          file.close()
+        }
+      },
       close: async () => {}
     }
   }
   const name = `scoreline_bench_${process.pid}_${randomBytes(3).toString("hex")}`
   const admin = await Mysql.createConnection(MARIADB)
   await admin.query(`CREATE DATABASE \`${name}\``)
+  await admin.query(`USE \`${name}\``)
   const [version] = await admin.query("SELECT VERSION() AS v") as unknown as [Array<{ v: string }>]
   const proxies: Array<Awaited<ReturnType<typeof countingProxy>>> = []
   return {
@@ -119,6 +135,10 @@ export const openDatabase = async (tempDir: string, forceEmbedded: boolean): Pro
         env: { DB_HOST: "127.0.0.1", DB_PORT: String(proxy.port), DB_USER: MARIADB.user, DB_PASS: MARIADB.password, DB_NAME: name },
         statements: () => proxy.counter.count
       }
+    },
+    query: async <Row>(_env: Record<string, string>, statement: string) => {
+      const [rows] = await admin.query(statement)
+      return rows as Array<Row>
     },
     close: async () => {
       await Promise.all(proxies.map((proxy) => proxy.close()))

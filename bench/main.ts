@@ -13,7 +13,8 @@ import { openDatabase } from "./database.js"
 import { buildLoadgen, hasWrk, type Mode } from "./loadgen.js"
 import { freePort, killAll, ROOT, sleep, start, tcpAsk } from "./procs.js"
 import { type BenchRun, replaceBlock, runSection, summarySection } from "./report.js"
-import { listeningPorts, row, type RowResult, serverEnv, stack, startScoreline, startup } from "./scenarios.js"
+import { classStack } from "./classStack.js"
+import { listeningPorts, row, type RowResult, serverEnv, startScoreline, startup } from "./scenarios.js"
 
 const args = process.argv.slice(2)
 const flag = (name: string) => args.includes(name)
@@ -75,9 +76,9 @@ const main = async () => {
     log("start-up and idle memory")
     const startupResults = await startup(database, quick ? 1 : 3, idleMs, reply)
     const stacks = []
-    for (const servers of [1, 4, 12]) {
-      log(`stack of ${servers}`)
-      stacks.push(await stack(database, servers, tempDir, timing, idleMs))
+    for (const users of quick ? [1, 5, 100] : [1, 5, 100, 1000]) {
+      log(`a class of ${users} in one stack`)
+      stacks.push(await classStack(database, users, tempDir, idleMs))
     }
 
     const run: BenchRun = {

@@ -1,6 +1,7 @@
 // docs/BENCHMARKS.md from the runs in bench/results/<label>.json. The bench rewrites only its marked
 // blocks (<!-- bench:NAME begin --> … <!-- bench:NAME end -->); every other section is left as written.
-import type { Timing, RowResult, StackResult, StartupResult, Measured } from "./scenarios.js"
+import { type ClassStackResult, classStackTable } from "./classStack.js"
+import type { Measured, RowResult, StackResult, StartupResult, Timing } from "./scenarios.js"
 
 export interface BenchRun {
   readonly label: string
@@ -15,7 +16,8 @@ export interface BenchRun {
   readonly rows: ReadonlyArray<RowResult>
   readonly http: RowResult | { readonly skipped: string }
   readonly startup: ReadonlyArray<StartupResult>
-  readonly stacks: ReadonlyArray<StackResult>
+  /** Classes in one stack; runs recorded before issue 17 hold stacks of 1, 4 and 12 loaded servers instead. */
+  readonly stacks: ReadonlyArray<ClassStackResult | StackResult>
 }
 
 const MODE_NAMES = { oneshot: "TCP one-shot", persistent: "TCP persistent", udp: "UDP", http: "HTTP GET /api/users" } as const
@@ -50,14 +52,22 @@ const startupTable = (run: BenchRun) =>
     ...run.startup.map((s) => `| ${s.how} | ${int(s.start_ms)} ms | ${s.rss_mb.toFixed(0)} MB | ${int(s.stop_ms)} ms (exit ${s.exit}) |`)
   ].join("\n")
 
-const stackTable = (run: BenchRun) =>
+const isClass = (s: ClassStackResult | StackResult): s is ClassStackResult => "users" in s
+
+/** The stacks of a run recorded before issue 17: a few servers, loaded across all of them. */
+const loadedStackTable = (stacks: ReadonlyArray<StackResult>) =>
   [
     "| `stack` of | start → all listening | idle RSS | DB stmt/s idle | one-shot c=128 req/s (p99 ms) | persistent c=128 req/s (p99 ms) | errors + timeouts |",
     "|--:|--:|--:|--:|--:|--:|--:|",
-    ...run.stacks.map((s) =>
+    ...stacks.map((s) =>
       `| ${s.servers} | ${int(s.start_ms)} ms | ${s.rss_mb.toFixed(0)} MB | ${db(s.db_idle_per_s)} | ${int(s.oneshot.rps)} (${ms(s.oneshot.p99_ms)}) | ${int(s.persistent.rps)} (${ms(s.persistent.p99_ms)}) | ${s.oneshot.errors + s.oneshot.timeouts + s.persistent.errors + s.persistent.timeouts} |`
     )
   ].join("\n")
+
+const stacksTable = (stacks: BenchRun["stacks"]) => {
+  const classes = stacks.filter(isClass)
+  return classes.length > 0 ? classStackTable(classes) : loadedStackTable(stacks as ReadonlyArray<StackResult>)
+}
 
 export const runSection = (run: BenchRun) =>
   [
@@ -72,7 +82,7 @@ export const runSection = (run: BenchRun) =>
     "",
     startupTable(run),
     "",
-    stackTable(run)
+    stacksTable(run.stacks)
   ].join("\n")
 
 /** The issue's targets, one column per run (before, after). */
@@ -99,6 +109,23 @@ export const summarySection = (runs: ReadonlyArray<BenchRun>) => {
     const ours = run.startup.find((s) => s.how.includes("dist/server.mjs"))
     return ours && `${(ours.start_ms / 1000).toFixed(2)} s`
   }
+  const classOf = (run: BenchRun, users: number) => run.stacks.filter(isClass).find((s) => s.users === users)
+  const classDb = (run: BenchRun) => {
+    const c = classOf(run, 1000)
+    return c && c.db_idle_per_s !== null ? `${c.db_idle_per_s.toFixed(1)} (1 user: ${db(classOf(run, 1)?.db_idle_per_s ?? null)})` : undefined
+  }
+  const classClaims = (run: BenchRun) => {
+    const c = classOf(run, 1000)
+    return c && `${(c.claim_p99_ms / 1000).toFixed(2)} s; ${c.claims_per_user.min}–${c.claims_per_user.max} per user, ${c.duplicate_claims} twice`
+  }
+  const classRss = (run: BenchRun) => {
+    const [big, one] = [classOf(run, 1000), classOf(run, 1)]
+    return big && one && `${times(big.rss_mb / one.rss_mb)} (${big.rss_mb.toFixed(0)} / ${one.rss_mb.toFixed(0)} MB)`
+  }
+  const classSnapshot = (run: BenchRun) => {
+    const [big, five] = [classOf(run, 1000), classOf(run, 5)]
+    return big && five && `${times((big.snapshot_ms / 1000) / (five.snapshot_ms / 5))} (${big.snapshot_ms.toFixed(2)} ms / ${five.snapshot_ms.toFixed(2)} ms)`
+  }
   const targets: Array<[string, string, (run: BenchRun) => string | undefined]> = [
     ["TCP one-shot c=128, × bare Node", "≥ 0.8×", ratio("oneshot", 128)],
     ["TCP persistent c=128, × bare Node", "≥ 0.7×", ratio("persistent", 128)],
@@ -107,7 +134,11 @@ export const summarySection = (runs: ReadonlyArray<BenchRun>) => {
     ["scoreline errors + timeouts, all rows", "0", failures],
     ["DB statements/s, one-shot c=1 → 16 → 128", "flat", dbFlat],
     ["idle RSS of `node dist/server.mjs` × bare Node", "≤ 2×", rss],
-    ["start → listening, `node dist/server.mjs`", "< 0.5 s", startMs]
+    ["start → listening, `node dist/server.mjs`", "< 0.5 s", startMs],
+    ["a class of 1,000 in one stack: DB statements/s at rest, REFRESH_INTERVAL=1", "≤ 5", classDb],
+    ["… each interval's claims written after the boundary, p99 (UPDATE_INTERVAL=5); exactly once", "≤ 2 s", classClaims],
+    ["… idle RSS × a 1-user stack", "≤ 3×", classRss],
+    ["… GET /api/snapshot per user × a 5-user stack's", "≤ 2×", classSnapshot]
   ]
   return [
     `| target | goal | ${runs.map((r) => `${r.label} (${r.date.slice(0, 10)})`).join(" | ")} |`,

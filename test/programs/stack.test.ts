@@ -6,7 +6,7 @@ import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
 import { loadRoster, SHIPPED_ROSTERS } from "../../src/settings/RosterFile.js"
 import type { RosterEntry } from "../../src/schema/Roster.js"
-import { canBind, freePort } from "../support/processes.js"
+import { canBind, freeFixedPorts, freePort } from "../support/processes.js"
 import { commaReply, eventually, pipeReply, TcpPeer, tcpExchange, udpExchange, useEmbeddedDb, usePrograms } from "./harness.js"
 
 const tmp = Fs.mkdtempSync(Path.join(Os.tmpdir(), "scoreline-stack-"))
@@ -167,11 +167,11 @@ describe("stack", () => {
 
   it("a stack of 150 servers answers every user exactly, as the ledger holds it, after its ticks", async () => {
     const size = 150
-    const servers = await Promise.all(Array.from({ length: size }, async (_, i) => ({
+    const servers = (await freeFixedPorts(size)).map((port, i) => ({
       user: `big${String(i).padStart(3, "0")}`,
       transport: i % 3 === 0 ? "udp" as const : "tcp" as const,
-      port: await freePort()
-    })))
+      port
+    }))
     const roster = Path.join(tmp, "big.json")
     Fs.writeFileSync(roster, JSON.stringify({ name: "big", description: "a class of 150", servers }))
     const stack = start("stack", {

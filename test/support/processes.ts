@@ -132,6 +132,26 @@ export const canBind = (transport: "tcp" | "udp", port: number): Promise<boolean
     }
   })
 
+/** Below Linux's ephemeral range (32768-60999), where no outgoing connection's port can take a listener's. */
+const FIXED_PORTS = { from: 20_000, to: 32_000 } as const
+
+/**
+ * `count` distinct ports that TCP and UDP can bind on loopback now, for a roster of many servers. `freePort`
+ * hands out ephemeral ports, which any outgoing connection may take before the program binds them; these
+ * come from below that range, starting at a random place so parallel test files rarely meet.
+ */
+export const freeFixedPorts = async (count: number): Promise<Array<number>> => {
+  const span = FIXED_PORTS.to - FIXED_PORTS.from
+  const start = Math.floor(Math.random() * span)
+  const ports: Array<number> = []
+  for (let i = 0; i < span && ports.length < count; i++) {
+    const port = FIXED_PORTS.from + ((start + i) % span)
+    if ((await canBind("tcp", port)) && (await canBind("udp", port))) ports.push(port)
+  }
+  if (ports.length < count) throw new Error(`only ${ports.length} of ${count} ports free in ${FIXED_PORTS.from}-${FIXED_PORTS.to}`)
+  return ports
+}
+
 /** Sends `signal` and waits for the program to exit: its exit code, and how long it took after the signal. */
 export const stopWith = async (program: Running, signal: NodeJS.Signals = "SIGTERM") => {
   const signalled = performance.now()
