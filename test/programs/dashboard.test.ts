@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Http from "node:http"
 import * as Path from "node:path"
@@ -136,8 +135,9 @@ describe("the bundled dashboard (npm run build)", () => {
   const run = useCommands()
   const tmp = useTempDir()
 
+  // dist/ is the global setup's build (test/support/buildOnce.ts): building again here would delete the
+  // bundles under the programs other test files are starting at the same moment.
   it("dist/dashboard.mjs serves its page, its script and Chart.js from its own asset folder", async () => {
-    execFileSync(process.execPath, [Path.join(ROOT, "scripts/build.mjs")], { cwd: ROOT, stdio: "pipe" })
     const dashboard = run({ command: process.execPath, args: [Path.join(ROOT, "dist/dashboard.mjs")] }, {
       HTTP_PORT: "0", HTTP_HOST: "127.0.0.1", DB_FILE: Path.join(tmp.path, "dist.db")
     })
