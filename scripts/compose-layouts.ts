@@ -2,8 +2,8 @@
 //
 // compose.yml is written by hand for seed 000 (the default roster); its server, client and lb services are the
 // ones `rosterServices` and `lbService` make, which test/compose/layouts.test.ts checks. compose.seed001.yml and
-// compose.seed002.yml are compose.yml with its roster's services swapped for another roster's, and lb/<roster>.conf
-// is each layout's load balancer (scripts/lb/Nginx.ts), written here:
+// compose.seed002.yml are compose.yml with its roster's services swapped for another roster's, lb/<roster>.conf
+// is each layout's load balancer (scripts/lb/Nginx.ts) and docs/scaling.svg its picture, written here:
 //   npm run compose:layouts            (rewrite them)
 //   npm run compose:layouts -- --check (exit 1 if one is out of date)
 import { Schema } from "effect"
@@ -12,6 +12,7 @@ import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Yaml from "yaml"
 import { type Roster, RosterFromJson, type RosterEntry } from "../src/schema/Roster.js"
+import { DIAGRAM_FILE, scalingDiagram } from "./lb/Diagram.js"
 import { nginxConf } from "./lb/Nginx.js"
 
 export const ROOT = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
@@ -70,7 +71,7 @@ export const lbConfFile = (roster: string) => `lb/${roster}.conf`
 /** A layout's lb/<roster>.conf: nginx in a container, replicas found through Docker's DNS. */
 export const lbConfText = (roster: Roster) =>
   nginxConf(roster, {
-    source: `rosters/${roster.name}.json`,
+    source: `rosters/${roster.name}.json (npm run compose:layouts)`,
     listenPort: (entry) => entry.port,
     healthPort: LB_HEALTH_PORT,
     // Docker's embedded DNS, on every network compose makes: it knows each service's replicas.
@@ -190,7 +191,8 @@ export const LAYOUT_ROSTERS = ["seed001", "seed002"] as const
 /** Every file this script writes, and its text. */
 export const generatedFiles = (base: ComposeFile): Array<{ readonly file: string; readonly text: string }> => [
   ...LAYOUT_ROSTERS.map((name) => ({ file: layoutFile(name), text: layoutText(base, readRoster(name)) })),
-  ...["seed000", ...LAYOUT_ROSTERS].map((name) => ({ file: lbConfFile(name), text: lbConfText(readRoster(name)) }))
+  ...["seed000", ...LAYOUT_ROSTERS].map((name) => ({ file: lbConfFile(name), text: lbConfText(readRoster(name)) })),
+  { file: DIAGRAM_FILE, text: scalingDiagram() }
 ]
 
 if (process.argv[1] !== undefined && Path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

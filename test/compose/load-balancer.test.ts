@@ -9,6 +9,7 @@ import { eventually, listeningPort, LOOPBACK, pipeReply, TcpPeer, uniqueUser, us
 import { useDnsStandIn } from "../support/dns.js"
 import { expectExactlyOnce, readLedger } from "../support/ledger.js"
 import { mariadbAvailable, useTestDatabase } from "../support/mariadb.js"
+import { requestsServed } from "../support/metrics.js"
 import { healthOf, NGINX, nginxAvailable, useNginx, userIdsOf } from "../support/nginx.js"
 import { canBind, freePort, type Running, stopWith } from "../support/processes.js"
 
@@ -35,12 +36,7 @@ interface Replica {
   readonly metricsPort: number
 }
 
-/** `scoreline_socket_requests_total{transport,outcome="ok"}` from a replica's own /metrics. */
-const servedBy = async (replica: Replica, transport: string): Promise<number> => {
-  const text = await (await fetch(`http://${replica.host}:${replica.metricsPort}/metrics`)).text()
-  const line = new RegExp(`^scoreline_socket_requests_total\\{transport="${transport}",outcome="ok"\\} (\\d+)$`, "m").exec(text)
-  return line === null ? 0 : Number(line[1])
-}
+const servedBy = (replica: Replica, transport: string) => requestsServed(replica.host, replica.metricsPort, transport)
 
 for (const transport of ["tcp", "udp"] as const) {
   describe.skipIf(!nginxAvailable || !mariadbAvailable)(`nginx as compose runs it, in front of one ${transport} user's replicas`, () => {
