@@ -27,10 +27,9 @@ export const nginxAvailable = missing.length === 0
 /** A test running as root runs nginx as nobody, so it proves nginx needs no privilege (its ports are free, above 1024). */
 const UNPRIVILEGED = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined
 
-/** The effective user ids of a process and its children (nginx's master and workers), from /proc. */
-export const userIdsOf = (pid: number): Array<number> => {
-  const uid = (p: number | string) => Number(/^Uid:\s+\d+\s+(\d+)/m.exec(Fs.readFileSync(`/proc/${p}/status`, "utf8"))![1])
-  const children = Fs.readdirSync("/proc").filter((entry) => {
+/** The processes whose parent is `pid` (nginx's workers), from /proc. */
+const childrenOf = (pid: number): Array<number> =>
+  Fs.readdirSync("/proc").filter((entry) => {
     if (!/^\d+$/.test(entry)) return false
     try {
       // /proc/<pid>/stat: "pid (name) state ppid …"; the name may hold spaces, so read after its ")".
@@ -39,8 +38,12 @@ export const userIdsOf = (pid: number): Array<number> => {
     } catch {
       return false // exited meanwhile
     }
-  })
-  return [uid(pid), ...children.map(uid)]
+  }).map(Number)
+
+/** The effective user ids of a process and its children (nginx's master and workers). */
+export const userIdsOf = (pid: number): Array<number> => {
+  const uid = (p: number) => Number(/^Uid:\s+\d+\s+(\d+)/m.exec(Fs.readFileSync(`/proc/${p}/status`, "utf8"))![1])
+  return [pid, ...childrenOf(pid)].map(uid)
 }
 
 /** Reads `ok` from the health listener; undefined while nothing (or something else) answers. */
@@ -63,7 +66,11 @@ export const useNginx = () => {
   const started: Array<{ readonly nginx: Running; readonly dir: string }> = []
   afterAll(async () => {
     for (const { dir, nginx } of started) {
-      if (nginx.child.exitCode === null && nginx.child.signalCode === null) nginx.kill("SIGKILL")
+      if (nginx.child.exitCode === null && nginx.child.signalCode === null) {
+        // Workers outlive a SIGKILLed master (and keep its ports): kill them first.
+        for (const worker of childrenOf(nginx.child.pid!)) process.kill(worker, "SIGKILL")
+        nginx.kill("SIGKILL")
+      }
       await nginx.exited
       Fs.rmSync(dir, { recursive: true, force: true })
     }
