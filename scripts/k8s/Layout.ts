@@ -50,7 +50,7 @@ const rosterFiles = (dir: string, roster: Roster, options: GeneratorOptions): Ar
       serverDeployment(entry, slug, options),
       serverService(entry, slug),
       // A budget over one replica would block every node drain, or protect nothing.
-      ...(options.replicas > 1 ? [serverDisruptionBudget(slug)] : []),
+      ...(options.replicas > 1 ? [serverDisruptionBudget(entry, slug)] : []),
       clientDeployment(entry, slug, options)
     ])
   }))

@@ -46,6 +46,8 @@ export const MYSQL = "scoreline-mysql"
 export type Component = "points-server" | "points-client" | "dashboard" | "migrate" | "database"
 
 export const USER_LABEL = "scoreline/user"
+/** A roster entry's group (seed 001's `python` and `c`): `kubectl scale deployment -l scoreline/group=c`. */
+export const GROUP_LABEL = "scoreline/group"
 
 /** The labels a selector matches on: stable for an object's life (a Deployment's selector is immutable). */
 export const selectorLabels = (component: Component, slug?: string): Record<string, string> => ({
@@ -55,10 +57,12 @@ export const selectorLabels = (component: Component, slug?: string): Record<stri
 })
 
 /**
- * Every object's labels: the selector's plus `part-of`. No `version` label: a kustomize `images:` override
- * changes the tag without touching labels, and a label that can lie is worse than none.
+ * Every object's labels: the selector's plus `part-of`, and a user's group where the roster names one (not in
+ * the selector: a Deployment's selector cannot change, a roster's groups can). No `version` label: a kustomize
+ * `images:` override changes the tag without touching labels, and a label that can lie is worse than none.
  */
-export const labels = (component: Component, slug?: string): Record<string, string> => ({
+export const labels = (component: Component, slug?: string, group?: string): Record<string, string> => ({
   ...selectorLabels(component, slug),
+  ...(group === undefined ? {} : { [GROUP_LABEL]: group }),
   "app.kubernetes.io/part-of": "scoreline"
 })

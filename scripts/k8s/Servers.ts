@@ -74,7 +74,7 @@ export const serverDeployment = (entry: RosterEntry, slug: string, options: Serv
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: { name: serverName(slug), labels: labels("points-server", slug), annotations: { "scoreline/user": entry.user } },
+    metadata: { name: serverName(slug), labels: labels("points-server", slug, entry.group), annotations: { "scoreline/user": entry.user } },
     spec: {
       replicas: options.replicas,
       selector: { matchLabels: selectorLabels("points-server", slug) },
@@ -82,7 +82,7 @@ export const serverDeployment = (entry: RosterEntry, slug: string, options: Serv
       strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
         metadata: {
-          labels: labels("points-server", slug),
+          labels: labels("points-server", slug, entry.group),
           annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(METRICS_PORT), "prometheus.io/path": "/metrics" }
         },
         spec: {
@@ -106,7 +106,7 @@ export const serverDeployment = (entry: RosterEntry, slug: string, options: Serv
 export const serverService = (entry: RosterEntry, slug: string): IService => ({
   apiVersion: "v1",
   kind: "Service",
-  metadata: { name: serverName(slug), labels: labels("points-server", slug) },
+  metadata: { name: serverName(slug), labels: labels("points-server", slug, entry.group) },
   spec: {
     type: "ClusterIP",
     selector: selectorLabels("points-server", slug),
@@ -115,10 +115,10 @@ export const serverService = (entry: RosterEntry, slug: string): IService => ({
 })
 
 /** A node drain evicts one replica at a time; with any replica count (maxUnavailable, not minAvailable). */
-export const serverDisruptionBudget = (slug: string): IPodDisruptionBudget => ({
+export const serverDisruptionBudget = (entry: RosterEntry, slug: string): IPodDisruptionBudget => ({
   apiVersion: "policy/v1",
   kind: "PodDisruptionBudget",
-  metadata: { name: serverName(slug), labels: labels("points-server", slug) },
+  metadata: { name: serverName(slug), labels: labels("points-server", slug, entry.group) },
   spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels("points-server", slug) } }
 })
 
@@ -129,12 +129,12 @@ export const serverDisruptionBudget = (slug: string): IPodDisruptionBudget => ({
 export const clientDeployment = (entry: RosterEntry, slug: string, options: ServerOptions): IDeployment => ({
   apiVersion: "apps/v1",
   kind: "Deployment",
-  metadata: { name: clientName(slug), labels: labels("points-client", slug), annotations: { "scoreline/user": entry.user } },
+  metadata: { name: clientName(slug), labels: labels("points-client", slug, entry.group), annotations: { "scoreline/user": entry.user } },
   spec: {
     replicas: 1,
     selector: { matchLabels: selectorLabels("points-client", slug) },
     template: {
-      metadata: { labels: labels("points-client", slug) },
+      metadata: { labels: labels("points-client", slug, entry.group) },
       spec: {
         ...podDefaults({ secrets: false }),
         // Nothing routes to a client: no preStop, only the drain bound and a margin.

@@ -62,8 +62,10 @@ const interpret = (target: string) => (line: string): Effect.Effect<Answer, Clie
     Either.match({
       onRight: (reply) => Effect.succeed({ line, reply }),
       onLeft: () =>
+        // Nothing at all is what a load balancer gives when the replica it picked died mid-request (TCP: a close;
+        // nginx over UDP: an empty datagram): worth another try, which may reach another replica.
         line === ""
-          ? Effect.fail(new ClientError({ reason: "BadReply", target, detail: "the server closed without replying" }))
+          ? Effect.fail(new ClientError({ reason: "NoReply", target, detail: "the server closed without replying" }))
           : isErrorReply(line)
           ? Effect.fail(new ClientError({ reason: "Refused", target, detail: `the server answered: ${line}` }))
           : Effect.fail(new ClientError({ reason: "BadReply", target, detail: `not a points reply: ${JSON.stringify(line.slice(0, 80))}` }))
@@ -113,8 +115,9 @@ export const backoff = (policy: RetryPolicy) =>
   )
 
 /**
- * Asks, retrying while the server is unreachable, silent or answering with an error (starting up, database
- * down). Something that is not a points server is not retried. Fails with the last error after `tries`.
+ * Asks, retrying while the server is unreachable, silent, closing without a reply (a replica dying behind a
+ * load balancer) or answering with an error (starting up, database down). Something that is not a points
+ * server is not retried. Fails with the last error after `tries`.
  */
 export const askPointsWithRetry = (target: PointsTarget, policy: RetryPolicy) =>
   askPoints(target).pipe(

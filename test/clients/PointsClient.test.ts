@@ -110,6 +110,16 @@ describe("points client", () => {
       expect(yield* Ref.get(connections)).toBe(3)
     }).pipe(Effect.provide(TestLayers)))
 
+  it.scoped("retries a server that closes without replying (a replica dying behind a load balancer)", () =>
+    Effect.gen(function*() {
+      const connections = yield* fakeServer((n) => (n < 3 ? "" : "User: jerry, Points: 7, Last Update: 2024-01-02 03:04:05\n"))
+      const asking = yield* Effect.fork(askPointsWithRetry(target, policy))
+      yield* TestClock.adjust("3 seconds") // waits 1 s, then 2 s
+      const answer = yield* Fiber.join(asking)
+      expect(answer.reply.points).toBe(7)
+      expect(yield* Ref.get(connections)).toBe(3)
+    }).pipe(Effect.provide(TestLayers)))
+
   it.scoped("stops at once at something that is not a points server", () =>
     Effect.gen(function*() {
       const connections = yield* fakeServer(() => "SSH-2.0-OpenSSH_9.6\r\n")

@@ -4,11 +4,17 @@ import { describe, expect, it } from "vitest"
 import {
   clientService,
   type ComposeFile,
+  generatedFiles,
+  groupsOf,
   LAYOUT_ROSTERS,
+  LB_HEALTH_PORT,
+  LB_SERVICE,
+  lbConfFile,
+  lbService,
   layoutFile,
-  layoutText,
   parseCompose,
   profileOf,
+  profilesOf,
   programOf,
   publishedPort,
   readCompose,
@@ -35,13 +41,14 @@ describe("compose.yml", () => {
     expect(Fs.readFileSync(Path.join(ROOT, "compose.yml"), "utf8")).not.toMatch(/^version:/m)
   })
 
-  it("writes seed 000's servers and clients exactly as scripts/compose-layouts.ts makes them", () => {
+  it("writes seed 000's servers, clients and load balancer exactly as scripts/compose-layouts.ts makes them", () => {
     expect(rosterServicesOf(base)).toEqual(rosterServices(base, readRoster("seed000")))
+    expect(base.services[LB_SERVICE]).toEqual(lbService(readRoster("seed000")))
   })
 
-  for (const roster of LAYOUT_ROSTERS) {
-    it(`${layoutFile(roster)} is up to date (npm run compose:layouts)`, () => {
-      expect(Fs.readFileSync(Path.join(ROOT, layoutFile(roster)), "utf8")).toBe(layoutText(base, readRoster(roster)))
+  for (const { file, text } of generatedFiles(base)) {
+    it(`${file} is up to date (npm run compose:layouts)`, () => {
+      expect(Fs.readFileSync(Path.join(ROOT, file), "utf8")).toBe(text)
     })
   }
 })
@@ -51,41 +58,70 @@ for (const layout of LAYOUTS) {
     const roster = readRoster(layout.roster)
     const services = layout.compose.services
 
-    it("has a server per roster entry, its port published with the right protocol, and a client polling it", () => {
+    it("has a server per roster entry and a client polling it through the load balancer, which publishes the user's port", () => {
+      const lb = services[LB_SERVICE]!
       for (const entry of roster.servers) {
         const server = services[serverService(entry)]
         expect(server, serverService(entry)).toBeDefined()
         expect(programOf(server!)).toBe("server")
         expect(server!.environment).toMatchObject({ SERVER_USER: entry.user, SERVER_PORT: String(entry.port), TRANSPORT: entry.transport })
-        expect(server!.ports).toEqual([publishedPort(entry)])
+        // Replicas of one server could not all bind a published port: lb publishes it, once.
+        expect(server!.ports, serverService(entry)).toBeUndefined()
+        expect(lb.ports).toContain(publishedPort(entry))
         expect(publishedPort(entry).endsWith("/udp")).toBe(entry.transport === "udp")
         const client = services[clientService(entry)]
         expect(programOf(client!)).toBe("client")
         expect(client!.environment).toMatchObject({
-          TARGET_HOST: serverService(entry),
+          TARGET_HOST: LB_SERVICE,
           TARGET_PORT: String(entry.port),
           TRANSPORT: entry.transport,
           CLIENT_DIALECT: entry.dialect
         })
+        expect(client!.depends_on).toEqual({ [serverService(entry)]: { condition: "service_healthy" }, [LB_SERVICE]: { condition: "service_healthy" } })
       }
+      expect(lb.ports).toHaveLength(roster.servers.length)
       expect(services.dashboard!.environment!.ROSTER).toBe(layout.roster)
+      expect(services.dashboard!.environment!.PROBE_HOST).toBe(LB_SERVICE)
       // And nothing else: no server for a user the roster does not have.
       expect(Object.keys(rosterServicesOf(layout.compose)).sort()).toEqual(
         roster.servers.flatMap((entry) => [serverService(entry), clientService(entry)]).sort()
       )
     })
 
-    it("gives every user a profile of their own, and groups them by transport and in all", () => {
+    it("gives every user a profile of their own, and groups them by transport, by the roster's groups and in all", () => {
       for (const entry of roster.servers) {
         for (const name of [serverService(entry), clientService(entry)]) {
-          expect(services[name]!.profiles).toEqual([profileOf(entry.user), entry.transport, "all"])
+          expect(services[name]!.profiles).toEqual(profilesOf(entry))
+          expect(services[name]!.profiles).toEqual([profileOf(entry.user), entry.transport, ...(entry.group ? [entry.group] : []), "all"])
         }
       }
       const inProfile = (profile: string) =>
         Object.entries(services).filter(([, s]) => s.profiles?.includes(profile)).map(([name]) => name).sort()
-      expect(inProfile("tcp")).toEqual(roster.servers.filter((e) => e.transport === "tcp").flatMap((e) => [serverService(e), clientService(e)]).sort())
-      expect(inProfile("udp")).toEqual(roster.servers.filter((e) => e.transport === "udp").flatMap((e) => [serverService(e), clientService(e)]).sort())
+      const servicesOf = (entries: ReadonlyArray<typeof roster.servers[number]>) => entries.flatMap((e) => [serverService(e), clientService(e)]).sort()
+      expect(inProfile("tcp")).toEqual(servicesOf(roster.servers.filter((e) => e.transport === "tcp")))
+      expect(inProfile("udp")).toEqual(servicesOf(roster.servers.filter((e) => e.transport === "udp")))
+      for (const group of groupsOf(roster)) expect(inProfile(group)).toEqual(servicesOf(roster.servers.filter((e) => e.group === group)))
       expect(inProfile("all")).toEqual(Object.keys(rosterServicesOf(layout.compose)).sort())
+      // The load balancer belongs to no profile: it starts with any of them, as the db and the dashboard do.
+      expect(services[LB_SERVICE]!.profiles).toBeUndefined()
+    })
+
+    it("adds each roster entry's pointsPerTick: POINTS_PER_TICK in the file, or the default when it has none", () => {
+      for (const entry of roster.servers) {
+        expect(services[serverService(entry)]!.environment!.POINTS_PER_TICK, entry.user).toBe(entry.pointsPerTick === undefined ? undefined : String(entry.pointsPerTick))
+      }
+    })
+
+    it(`runs ${lbConfFile(layout.roster)}: a listener per user on its port and transport, to server-<user> on that port`, () => {
+      const lb = services[LB_SERVICE]!
+      expect(lb.volumes).toEqual([`./${lbConfFile(layout.roster)}:/etc/nginx/nginx.conf:ro`])
+      const conf = Fs.readFileSync(Path.join(ROOT, lbConfFile(layout.roster)), "utf8")
+      const servers = [...conf.matchAll(/^ {2}server \{\n {4}listen ([^;]+);\n(?: {4}set \$replicas ([^;]+);\n)?/gm)]
+      expect(servers.map((m) => m[1])).toEqual([`127.0.0.1:${LB_HEALTH_PORT}`, ...roster.servers.map((e) => (e.transport === "udp" ? `${e.port} udp reuseport` : String(e.port)))])
+      expect(servers.slice(1).map((m) => m[2])).toEqual(roster.servers.map((e) => `${serverService(e)}:${e.port}`))
+      expect(lb.environment).toEqual({ LB_HEALTH_PORT: String(LB_HEALTH_PORT) })
+      // Docker's DNS, asked again while it runs (an upstream block would resolve the names once, at start).
+      expect(conf).toMatch(/^ {2}resolver 127\.0\.0\.11 valid=\d+s ipv6=off;$/m)
     })
 
     it("waits for a healthy database and one finished migration, and lets only migrate run migrations", () => {
@@ -111,6 +147,29 @@ for (const layout of LAYOUTS) {
     })
   })
 }
+
+describe("the seeds' own layouts, as their documents describe them", () => {
+  const servers = (file: string, profile: string) =>
+    Object.entries(readCompose(file).services).filter(([, s]) => programOf(s) === "server" && s.profiles?.includes(profile)).map(([name]) => name).sort()
+
+  it("seed 001: --profile python starts Afif, Syahmi and Irfan, --profile c Hairiel and Faiz, each adding 10 points", () => {
+    expect(servers("compose.seed001.yml", "python")).toEqual(["server-afif", "server-irfan", "server-syahmi"])
+    expect(servers("compose.seed001.yml", "c")).toEqual(["server-faiz", "server-hairiel"])
+    for (const service of servers("compose.seed001.yml", "all")) {
+      expect(readCompose("compose.seed001.yml").services[service]!.environment!.POINTS_PER_TICK, service).toBe("10")
+    }
+  })
+
+  it("seed 002: --profile c starts the c_user servers, --profile python the python_user ones", () => {
+    expect(servers("compose.seed002.yml", "c")).toEqual(["server-c_user-akmal", "server-c_user-azmeer", "server-c_user-hasif"])
+    expect(servers("compose.seed002.yml", "python")).toEqual(["server-python_user-akmal", "server-python_user-azmeer", "server-python_user-hasif"])
+  })
+
+  it("seed 000: ikhwan and fadhil are C, jerry and khalid Python", () => {
+    expect(servers("compose.yml", "c")).toEqual(["server-fadhil", "server-ikhwan"])
+    expect(servers("compose.yml", "python")).toEqual(["server-jerry", "server-khalid"])
+  })
+})
 
 describe("secrets and .env.example", () => {
   const text = (file: string) => Fs.readFileSync(Path.join(ROOT, file), "utf8")

@@ -1,26 +1,74 @@
 import * as Path from "node:path"
-import type { ComposeFile, Service } from "../../scripts/compose-layouts.js"
+import { type ComposeFile, LB_HEALTH_PORT, LB_SERVICE, programOf, type Service } from "../../scripts/compose-layouts.js"
+import { nginxConf } from "../../scripts/lb/Nginx.js"
+import type { Roster } from "../../src/schema/Roster.js"
 
 /**
  * The test's override for a compose file: every service on the host's network (no Docker bridge, all traffic
  * on this machine's loopback), every `*_HOST` at 127.0.0.1 and every `*_PORT` moved off the ports the
  * machine's own services hold (MariaDB has 3306) into 35000-35999, and the secrets from the test's directory.
  * The programs and images read these settings from their environment, so nothing else changes.
+ *
+ * Replicas, on the host's network: under compose each replica of `server-<user>` has an address of its own and
+ * listens on the user's port, and lb finds them all through Docker's DNS. On the host's network there is
+ * neither: every replica would bind the same port, and no DNS names them. So lb listens on the user's test
+ * port (35001…) and each server replica takes a port of its own, one of REPLICA_SLOTS slots per user
+ * (`replicaPorts`): a wrapper around the server's command takes the first slot whose lock file (in a folder
+ * every replica mounts) it can lock, holds the lock for the replica's life, and runs the server on that port
+ * (and its /metrics on the port 1000 above). lb runs `hostNetworkLbConf`, the same generator's config with the
+ * slots for replica sets; a slot with no replica refuses, and nginx skips it (docs/SCALING.md).
  */
 export const testPort = (port: number): number => {
   if (port === 3306) return 3307
   if (port > 5000 && port < 5100) return 35000 + port - 5000
   if (port > 6000 && port < 6100) return 35100 + port - 6000
-  const fixed: Record<number, number> = { 80: 35281, 8080: 35280, 8090: 35290, 10000: 35300, 10001: 35301 }
+  const fixed: Record<number, number> = { 80: 35281, 8080: 35280, [LB_HEALTH_PORT]: 35279, 8090: 35290, 10000: 35300, 10001: 35301 }
   const moved = fixed[port]
   if (moved === undefined) throw new Error(`no test port for ${port}: add one to test/compose/override.ts`)
   return moved
 }
 
+/** Replicas a user's server may run as in the compose test: the slots lb knows. */
+export const REPLICA_SLOTS = 3
+/** The ports of a user's replica slots (36001, 36201, 36401 for 5001): clear of every test port and of each other. */
+export const replicaPorts = (port: number): ReadonlyArray<number> =>
+  Array.from({ length: REPLICA_SLOTS }, (_, slot) => testPort(port) + 1000 + 200 * slot)
+/** A replica serves its /metrics this far above its slot's port. */
+const METRICS_ABOVE = 1000
+export const replicaMetricsPort = (slotPort: number) => slotPort + METRICS_ABOVE
+
+/** lb's config on the host's network: each user on its test port, its replicas at their slots. */
+export const hostNetworkLbConf = (roster: Roster): string =>
+  nginxConf(roster, {
+    source: `rosters/${roster.name}.json, for the compose test's host network (test/compose/override.ts)`,
+    listenHost: "127.0.0.1",
+    listenPort: (entry) => testPort(entry.port),
+    healthPort: testPort(LB_HEALTH_PORT),
+    replicas: { _tag: "Slots", slotsOf: (entry) => replicaPorts(entry.port).map((port) => `127.0.0.1:${port}`) },
+    pidFile: "/tmp/nginx.pid",
+    streamModule: { _tag: "ModulesEnabled" }
+  })
+
+/** Compose reads `$$` as a literal `$`. */
+const literal = (text: string) => text.replaceAll("$", () => "$$")
+
+/** The replica's command: the first free slot, locked for the replica's life (the lock goes with its process). */
+const takeASlot = literal([
+  "for port in $REPLICA_PORTS; do",
+  "  exec 9> \"/replica-slots/$port.lock\"",
+  "  if flock --nonblock 9; then",
+  "    echo \"$port\" > /tmp/replica-port",
+  `    SERVER_PORT="$port" METRICS_PORT="$((port + ${METRICS_ABOVE}))" exec node dist/server.mjs`,
+  "  fi",
+  "done",
+  "echo \"error: REPLICA_PORTS: every slot is taken ($REPLICA_PORTS)\" >&2",
+  "exit 1"
+].join("\n"))
+
 const isHost = (key: string) => /(^|_)HOST$/.test(key)
 const isPort = (key: string) => /(^|_)PORT$/.test(key)
 
-const overrideService = (service: Service): Record<string, unknown> => {
+const overrideService = (service: Service, dir: string): Record<string, unknown> => {
   const environment: Record<string, string> = {}
   for (const [key, value] of Object.entries(service.environment ?? {})) {
     if (isHost(key)) environment[key] = "127.0.0.1"
@@ -33,12 +81,24 @@ const overrideService = (service: Service): Record<string, unknown> => {
     environment.MYSQL_TCP_PORT = String(testPort(3306))
   }
   if (service.image === "phpmyadmin") environment.APACHE_PORT = String(testPort(80))
+  if (programOf(service) === "server") {
+    environment.REPLICA_PORTS = replicaPorts(Number(service.environment!.SERVER_PORT)).join(" ")
+    override.command = ["sh", "-c", takeASlot]
+    override.volumes = [`${Path.join(dir, "replica-slots")}:/replica-slots`]
+    // Its own slot's port, which the wrapper wrote down, not SERVER_PORT.
+    override.healthcheck = { test: ["CMD-SHELL", literal("TARGET_PORT=\"$(cat /tmp/replica-port)\" node dist/client.mjs --tries 1 --timeout 3 > /dev/null")] }
+  }
   if (Object.keys(environment).length > 0) override.environment = environment
   return override
 }
 
-export const makeOverride = (compose: ComposeFile, secretsDir: string) => ({
-  services: Object.fromEntries(Object.entries(compose.services).map(([name, service]) => [name, overrideService(service)])),
+/** The override of `compose`: lb runs the config in file `lbConf`; the replicas' slot locks are in `dir`/replica-slots. */
+export const makeOverride = (compose: ComposeFile, secretsDir: string, dir: string, lbConf: string) => ({
+  services: Object.fromEntries(Object.entries(compose.services).map(([name, service]) => {
+    const override = overrideService(service, dir)
+    if (name === LB_SERVICE) override.volumes = [`${lbConf}:/etc/nginx/nginx.conf:ro`]
+    return [name, override]
+  })),
   secrets: Object.fromEntries(
     Object.keys((compose.secrets ?? {}) as Record<string, unknown>).map((name) => [name, { file: Path.join(secretsDir, name) }])
   )

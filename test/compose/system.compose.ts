@@ -1,19 +1,24 @@
+import { Effect, Either, Logger, LogLevel } from "effect"
 import * as Mysql from "mysql2/promise"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { performance } from "node:perf_hooks"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Yaml from "yaml"
-import { LAYOUT_ROSTERS, layoutFile, readCompose, readRoster, serverService, clientService } from "../../scripts/compose-layouts.js"
+import { clientService, LAYOUT_ROSTERS, LB_SERVICE, layoutFile, readCompose, readRoster, serverService } from "../../scripts/compose-layouts.js"
+import { askPointsWithRetry } from "../../src/clients/PointsClient.js"
+import { Transport } from "../../src/layers/Transport.js"
+import { requestsServed } from "../support/metrics.js"
 import { ROOT } from "../support/processes.js"
 import { containersOf, ensureDocker, run, runOk, waitUntil } from "./docker.js"
-import { makeOverride, testPort } from "./override.js"
+import { hostNetworkLbConf, makeOverride, replicaMetricsPort, replicaPorts, testPort } from "./override.js"
 
 /**
  * `npm run test:compose`: the real compose.yml and Dockerfile, run under Docker with local stand-ins for
- * mysql:8 (MariaDB), node:20-bookworm-slim and phpmyadmin (test/compose/standins), every container on the
- * host's network with ports moved into 35000-35999 (test/compose/override.ts). In CI a Docker that cannot
- * start fails the run; elsewhere the file is skipped with the reason.
+ * mysql:8 (MariaDB), node:20-bookworm-slim, phpmyadmin and nginx:1.28 (test/compose/standins), every container
+ * on the host's network with ports moved into 35000-35999, and server replicas on port slots of their own
+ * (test/compose/override.ts). In CI a Docker that cannot start fails the run; elsewhere the file is skipped with
+ * the reason.
  */
 const unavailable = await ensureDocker()
 if (unavailable !== undefined) {
@@ -68,11 +73,14 @@ const pointsByUser = async (): Promise<Map<string, number>> => {
   }
 }
 
+/** A client that retries as ours does by default, but sooner: a retry goes to another replica. */
+const RETRYING = { tries: 6, initialDelay: "200 millis", maxDelay: "1 second" } as const
+
 describe.skipIf(unavailable !== undefined).sequential("docker compose", () => {
   beforeAll(async () => {
     // The stand-ins (cached by recipe) and the image itself, as users build it.
     let started = performance.now()
-    await runOk("bash", [Path.join(ROOT, "test/compose/standins/build.sh"), "node", "mysql", "phpmyadmin"], { timeoutMs: 900_000 })
+    await runOk("bash", [Path.join(ROOT, "test/compose/standins/build.sh"), "node", "mysql", "phpmyadmin", "nginx"], { timeoutMs: 900_000 })
     say(`stand-ins ready in ${((performance.now() - started) / 1000).toFixed(1)} s`)
     started = performance.now()
     await runOk("docker", ["build", "--quiet", "--network", "host", "-t", "scoreline:0.1.0", "."], { timeoutMs: 900_000 })
@@ -85,8 +93,13 @@ describe.skipIf(unavailable !== undefined).sequential("docker compose", () => {
     await runOk("bash", [Path.join(ROOT, "scripts/make-secrets.sh"), DIR])
     // Quick points and polls, so growth shows within seconds.
     Fs.appendFileSync(Path.join(DIR, ".env"), "UPDATE_INTERVAL=1\nPOLL_INTERVAL=2\n")
-    for (const file of ["compose.yml", ...LAYOUT_ROSTERS.map(layoutFile)]) {
-      Fs.writeFileSync(Path.join(DIR, `override.${file}`), Yaml.stringify(makeOverride(readCompose(file), Path.join(DIR, "secrets"))))
+    // Replicas on the host's network take a port slot each, under a lock in this folder (override.ts says how).
+    Fs.mkdirSync(Path.join(DIR, "replica-slots"), { mode: 0o777 })
+    Fs.chmodSync(Path.join(DIR, "replica-slots"), 0o777)
+    for (const [file, roster] of [["compose.yml", "seed000"], ...LAYOUT_ROSTERS.map((r) => [layoutFile(r), r])] as const) {
+      const lbConf = Path.join(DIR, `lb.${roster}.conf`)
+      Fs.writeFileSync(lbConf, hostNetworkLbConf(readRoster(roster)))
+      Fs.writeFileSync(Path.join(DIR, `override.${file}`), Yaml.stringify(makeOverride(readCompose(file), Path.join(DIR, "secrets"), DIR, lbConf)))
       await writeRunFile(file)
     }
     await compose([...EVERY_PROFILE, "down", "-v", "--remove-orphans"])
@@ -168,6 +181,47 @@ describe.skipIf(unavailable !== undefined).sequential("docker compose", () => {
     }, 60_000)
   })
 
+  it("--scale: a TCP and a UDP user as three replicas each, behind lb on their own ports; no request fails, each replica serves, the points stay exact", async () => {
+    // jerry (TCP) and khalid (UDP): never paused above, so their ledgers run unbroken since the first up.
+    const scaled = seed000.servers.filter((entry) => entry.user === "jerry" || entry.user === "khalid")
+    expect(scaled.map((entry) => entry.transport).sort()).toEqual(["tcp", "udp"])
+    await composeOk(["--profile", "all", "up", "-d", ...scaled.flatMap((entry) => ["--scale", `${serverService(entry)}=3`])])
+    await waitUntil("three healthy replicas of each scaled server", async () => {
+      const containers = await containersOf(PROJECT)
+      return scaled.every((entry) => containers.filter((c) => c.service === serverService(entry) && c.health === "healthy").length === 3) || undefined
+    })
+    expect((await containersOf(PROJECT)).find((c) => c.service === LB_SERVICE)?.health).toBe("healthy")
+    // nginx as the image's unprivileged user (uid 101), not root.
+    const status = (await composeOk(["exec", "-T", LB_SERVICE, "cat", "/proc/1/status"])).stdout
+    expect(/^Uid:\s+(\d+)/m.exec(status)?.[1]).toBe("101")
+    for (const entry of scaled) {
+      // Each replica holds one of the user's slots (override.ts), its /metrics beside it.
+      const served = () => Promise.all(replicaPorts(entry.port).map((port) => requestsServed("127.0.0.1", replicaMetricsPort(port), entry.transport)))
+      const before = await served()
+      const target = { host: "127.0.0.1", port: testPort(entry.port), transport: entry.transport, dialect: entry.dialect, timeout: "3 seconds" } as const
+      const failures: Array<string> = []
+      for (let i = 0; i < 60; i++) {
+        const answer = await Effect.runPromise(Effect.either(askPointsWithRetry(target, RETRYING)).pipe(Effect.provide(Transport.layer), Logger.withMinimumLogLevel(LogLevel.Error)))
+        if (Either.isLeft(answer)) failures.push(answer.left.message)
+        else expect(answer.right.reply.user).toBe(entry.user)
+      }
+      expect(failures).toEqual([])
+      const after = await served()
+      say(`--scale ${serverService(entry)}=3 (${entry.transport}): the replicas served ${after.map((n, i) => n - before[i]!).join(" / ")} (60 requests of the test's, and the client's and dashboard's own)`)
+      for (const [i, n] of after.entries()) expect(n, `replica on slot ${i}`).toBeGreaterThan(before[i]!)
+      // One increment per interval, however many replicas: the ledger's slots unbroken, one point each.
+      const root = await connect("root", secret("db_root_password"))
+      try {
+        const [ticks] = await root.query("SELECT slot FROM point_ticks WHERE user = ? ORDER BY slot", [entry.user])
+        const slots = (ticks as Array<{ slot: number | string }>).map((row) => Number(row.slot))
+        expect(slots).toEqual(slots.map((_, i) => slots[0]! + i))
+        expect((await pointsByUser()).get(entry.user)).toBe(slots.length)
+      } finally {
+        await root.end()
+      }
+    }
+  })
+
   it("the app's database user reads and writes rows but cannot DROP, CREATE or GRANT; nor can the migrate user DROP", async () => {
     const app = await connect(env().DB_USER!, secret("db_password"))
     try {
@@ -220,7 +274,7 @@ describe.skipIf(unavailable !== undefined).sequential("docker compose", () => {
     }
   })
 
-  it("--profile ikhwan brings up only that user's server and client, with db, migrate and dashboard", async () => {
+  it("--profile ikhwan brings up only that user's server and client, with db, migrate, dashboard and lb", async () => {
     const before = await (async () => {
       await composeOk(["--profile", "all", "start", "db"])
       return await waitUntil("the database", async () => (await pointsByUser()).get("ikhwan"))
@@ -228,7 +282,7 @@ describe.skipIf(unavailable !== undefined).sequential("docker compose", () => {
     await composeOk([...EVERY_PROFILE, "down"])
     await composeOk(["--profile", "ikhwan", "up", "-d"])
     const services = (await containersOf(PROJECT)).map((c) => c.service).sort()
-    expect(services).toEqual(["client-ikhwan", "dashboard", "db", "migrate", serverService(seed000.servers[0]!)].sort())
+    expect(services).toEqual(["client-ikhwan", "dashboard", "db", LB_SERVICE, "migrate", serverService(seed000.servers[0]!)].sort())
     // The volume outlived `down`: ikhwan's points carry on from where they were.
     await waitUntil("client-ikhwan to print points", async () => (await logsOf("client-ikhwan")).includes("User: ikhwan, Points: ") || undefined)
     expect((await pointsByUser()).get("ikhwan")).toBeGreaterThanOrEqual(before)

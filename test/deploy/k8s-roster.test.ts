@@ -2,7 +2,7 @@ import { Schema } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
-import { slugsOf } from "../../scripts/k8s/Names.js"
+import { GROUP_LABEL, slugsOf, USER_LABEL } from "../../scripts/k8s/Names.js"
 import { DEFAULT_IMAGE } from "../../scripts/k8s/Plan.js"
 import { baseFiles } from "../../scripts/k8s/Layout.js"
 import { parseYamlFile } from "../../scripts/k8s/Yaml.js"
@@ -87,6 +87,27 @@ describe.each(layouts)("the $roster layout ($dir)", ({ dir, roster: name }) => {
     }
     // It polls rather than asking once and exiting (POLL_INTERVAL 0), which would restart it forever.
     expect(Number(settings.POLL_INTERVAL)).toBeGreaterThan(0)
+  })
+
+  it("labels every object of a user, and its pods, with the user's roster group (seed 001's python and c)", () => {
+    for (const [entry, slug] of slugs) {
+      expect(entry.group, `${name}: ${entry.user} has a group`).toBeDefined()
+      const mine = objects.filter((o) => o.metadata.labels?.[USER_LABEL] === slug)
+      expect(mine.map((o) => o.kind).sort()).toEqual(["Deployment", "Deployment", "PodDisruptionBudget", "Service"])
+      for (const object of mine) {
+        expect(object.metadata.labels?.[GROUP_LABEL], `${object.kind} ${object.metadata.name}`).toBe(entry.group)
+        if (object.kind === "Deployment") expect(object.spec.template.metadata.labels[GROUP_LABEL]).toBe(entry.group)
+      }
+    }
+    const inGroup = (group: string) => roster.servers.filter((e) => e.group === group).map((e) => e.user).sort()
+    if (name === "seed001") {
+      expect(inGroup("python")).toEqual(["Afif", "Irfan", "Syahmi"])
+      expect(inGroup("c")).toEqual(["Faiz", "Hairiel"])
+    }
+    if (name === "seed002") {
+      expect(inGroup("c")).toEqual(roster.servers.map((e) => e.user).filter((u) => u.startsWith("c_user-")).sort())
+      expect(inGroup("python")).toEqual(roster.servers.map((e) => e.user).filter((u) => u.startsWith("python_user-")).sort())
+    }
   })
 
   it("keeps replicas available through a drain: a budget per server", () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest"
 import { describeMariaDb, useTestDatabase } from "../support/mariadb.js"
 import { useMariaDbProxy } from "../support/proxy.js"
+import { expectExactlyOnce as expectExactlyOnceIn, type Ledger, readLedger, waitForSlots } from "../support/ledger.js"
 import { type Running, stopWith } from "../support/processes.js"
-import { eventually, listeningPort, LOOPBACK, tcpExchange, type TestBackend, uniqueUser, useEmbeddedDb, usePrograms } from "./harness.js"
+import { listeningPort, LOOPBACK, tcpExchange, type TestBackend, uniqueUser, useEmbeddedDb, usePrograms } from "./harness.js"
 
 /**
  * Several `server` processes for one user on one database (as `docker compose --scale` or Kubernetes
@@ -12,39 +13,8 @@ import { eventually, listeningPort, LOOPBACK, tcpExchange, type TestBackend, uni
  */
 
 const INTERVAL_MS = 500
-const slotAt = (epochMillis: number) => Math.floor(epochMillis / INTERVAL_MS)
-
-/** What a database holds for a user: its ledger's slots (ordered) and its row. */
-interface Ledger {
-  readonly slots: ReadonlyArray<number>
-  readonly points: number
-}
-
-const readLedger = async (db: TestBackend, user: string): Promise<Ledger> => {
-  const rows = await db.query<{ slot: number | string }>("SELECT slot FROM point_ticks WHERE user = ? ORDER BY slot", [user])
-  return { slots: rows.map((r) => Number(r.slot)), points: (await db.readRow(user))?.points ?? -1 }
-}
-
-const claimedCount = async (db: TestBackend, user: string) =>
-  Number((await db.query<{ n: number | string }>("SELECT COUNT(*) AS n FROM point_ticks WHERE user = ?", [user]))[0]?.n ?? 0)
-
-/** Waits until `more` slots beyond the current count are in the ledger. */
-const waitForSlots = async (db: TestBackend, user: string, more: number) => {
-  const target = (await claimedCount(db, user)) + more
-  await eventually(`${target} slots claimed`, async () => ((await claimedCount(db, user)) >= target ? true : undefined), 60_000)
-}
-
-/**
- * The exactly-once assertion: contiguous slots, one row each, points = slots × pointsPerTick, and every
- * interval between "all replicas listening" and "stop sent" claimed.
- */
-const expectExactlyOnce = (ledger: Ledger, window: { allUp: number; stopSent: number }, pointsPerTick = 1) => {
-  const first = ledger.slots[0]!
-  expect(ledger.slots).toEqual(ledger.slots.map((_, i) => first + i))
-  expect(ledger.points).toBe(ledger.slots.length * pointsPerTick)
-  expect(first).toBeLessThanOrEqual(slotAt(window.allUp) + 1)
-  expect(ledger.slots.at(-1)!).toBeGreaterThanOrEqual(slotAt(window.stopSent) - 1)
-}
+const expectExactlyOnce = (ledger: Ledger, window: { allUp: number; stopSent: number }, pointsPerTick = 1) =>
+  expectExactlyOnceIn(ledger, window, { intervalMs: INTERVAL_MS, pointsPerTick })
 
 const serverEnv = (db: TestBackend, user: string, extra: Record<string, string> = {}) => ({
   ...db.env(),

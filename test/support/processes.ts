@@ -49,12 +49,19 @@ export const startProgram = (
   env: Record<string, string> = {}
 ): Running => startCommand(...programCommand(name, args), env)
 
-export const startCommand = (command: string, args: ReadonlyArray<string>, env: Record<string, string> = {}): Running => {
+/** `as`: the user and group to run as (a test running as root runs nginx unprivileged). */
+export const startCommand = (
+  command: string,
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {},
+  as: { readonly uid: number; readonly gid: number } | undefined = undefined
+): Running => {
   const child = spawn(command, args, {
     cwd: ROOT,
     // Only the settings the test gives: none a developer or CI exported leaks in (DB_HOST, ROSTER, TZ…).
     env: { ...withoutSettings(process.env), LOG_LEVEL: "info", ...env },
-    stdio: ["pipe", "pipe", "pipe"]
+    stdio: ["pipe", "pipe", "pipe"],
+    ...as
   })
   let out = ""
   let err = ""
