@@ -30,7 +30,8 @@ export class Db extends Context.Tag("scoreline/Db")<Db, DbShape>() {
   static readonly layer = (options: { readonly target: DbTarget; readonly migrate: boolean; readonly timeZone: DateTime.TimeZone }) => {
     const migrated = sqlLayer(options.target, options.migrate)
     const store = options.migrate ? Effect.zipRight(awaitSchema, makeSql(options.timeZone)) : makeSql(options.timeZone)
-    const built = Layer.effect(Db, Effect.map(store, Db.of)).pipe(Layer.provide(migrated))
+    // Scoped: the store's claim batcher runs fibers of its own, stopped with the layer.
+    const built = Layer.scoped(Db, Effect.map(store, Db.of)).pipe(Layer.provide(migrated))
     // Replicas started at once on a new database all migrate: one wins, the others wait for its tables
     // (awaitSchema). On SQLite every contender can lose its transaction to another's lock, and then nobody
     // has migrated: a process that waited in vain builds the layer again, and so runs the migrations itself.

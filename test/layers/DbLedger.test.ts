@@ -56,6 +56,21 @@ for (const implementation of implementations) {
         expect((yield* db.listHistory({ user, limit: 1000 })).length).toBe(451)
       })))
 
+    it.effect("claimSlots says which slots it claimed, in slot order, each with the points just after it", () =>
+      provided(Effect.gen(function*() {
+        const db = yield* Db
+        const user = uniqueUser()
+        yield* db.ensureUser(user)
+        yield* db.addPoints(user, 10)
+        yield* db.claimSlots({ user, slots: [6], pointsPerTick: 3 })
+        // 6 is claimed already: of 7, 5, 6, 5 only 5 and 7 count, in slot order.
+        const result = yield* db.claimSlots({ user, slots: [7, 5, 6, 5], pointsPerTick: 3 })
+        expect(result.claimed).toBe(2)
+        expect(result.ticks).toEqual([{ slot: 5, total: 16 }, { slot: 7, total: 19 }])
+        expect(Option.map(result.snapshot, (s) => s.row.points)).toEqual(Option.some(19))
+        expect(Option.map(yield* db.findUser(user), (row) => row.points)).toEqual(Option.some(19))
+      })))
+
     it.effect("claimSlots claims nothing for a paused user or a user without a row", () =>
       provided(Effect.gen(function*() {
         const db = yield* Db
@@ -71,7 +86,7 @@ for (const implementation of implementations) {
         expect((yield* db.claimSlots({ user, slots: [1, 2], pointsPerTick: 1 })).claimed).toBe(2)
         const ghost = uniqueUser("ghost")
         const none = yield* db.claimSlots({ user: ghost, slots: [1], pointsPerTick: 1 })
-        expect(none).toEqual({ claimed: 0, snapshot: Option.none() })
+        expect(none).toEqual({ claimed: 0, ticks: [], snapshot: Option.none() })
         expect(yield* db.listHistory({ user: ghost, limit: 10 })).toEqual([])
       })))
 

@@ -15,14 +15,15 @@ import { useEmbeddedDb } from "../programs/harness.js"
  */
 describe("a stack's servers share one refresh", () => {
   const db = useEmbeddedDb()
-  const users = (count: number) => Array.from({ length: count }, (_, i) => `user${String(i).padStart(4, "0")}`)
+  const users = (count: number, prefix = "user") => Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(4, "0")}`)
 
   /** `count` servers bound on the in-memory network, with their shared fibers running; ticks an hour apart. */
   const stackOf = (count: number) =>
     Effect.gen(function*() {
+      const refreshInterval = "1 second"
       const servers = yield* Effect.forEach(users(count), (user) =>
-        bindPointsServer({ user, transport: "tcp", host: "memory", port: 0, idleTimeout: "60 seconds", refreshInterval: "1 second" }))
-      yield* Effect.forkScoped(runPointsServers(servers, { refreshInterval: "1 second" }))
+        bindPointsServer({ user, transport: "tcp", host: "memory", port: 0, idleTimeout: "60 seconds", refreshInterval }))
+      yield* Effect.forkScoped(runPointsServers(servers, { refreshInterval }))
       return servers
     })
 
@@ -41,6 +42,24 @@ describe("a stack's servers share one refresh", () => {
           expect(((yield* store.queries) - before) / rounds, `${servers.length} servers`).toBe(Math.ceil(count / SNAPSHOT_CHUNK))
         }))
       }
+    }).pipe(Effect.provide(layers()), Logger.withMinimumLogLevel(LogLevel.Warning)), 60_000)
+
+  it.scoped("claims many servers' intervals in a few transactions, each user's slot exactly once", () =>
+    Effect.gen(function*() {
+      const store = yield* Db
+      const names = users(300, "claim")
+      yield* Effect.forEach(names, (user) => store.ensureUser(user), { discard: true })
+      const before = yield* store.queries
+      // As a stack's update fibers do at an interval's boundary: every user's claim at once.
+      const results = yield* Effect.forEach(names, (user) => store.claimSlots({ user, slots: [42], pointsPerTick: 2 }), { concurrency: "unbounded" })
+      const statements = (yield* store.queries) - before
+      expect(results.map((result) => result.ticks)).toEqual(names.map(() => [{ slot: 42, total: 2 }]))
+      // Again, as a replica elsewhere would: nothing counts twice.
+      const again = yield* Effect.forEach(names, (user) => store.claimSlots({ user, slots: [42], pointsPerTick: 2 }), { concurrency: "unbounded" })
+      expect(again.map((result) => result.claimed)).toEqual(names.map(() => 0))
+      for (const user of names) expect(Option.map(yield* store.findUser(user), (row) => row.points), user).toEqual(Option.some(2))
+      // One transaction per user would be 5 statements each (1,500); batched, a few transactions of 7.
+      expect(statements).toBeLessThan(names.length / 4)
     }).pipe(Effect.provide(layers()), Logger.withMinimumLogLevel(LogLevel.Warning)), 60_000)
 
   it.scoped("brings every server the others' writes within the refresh interval", () =>

@@ -40,7 +40,22 @@ export interface UserSnapshot {
 export interface ClaimResult {
   /** Slots this claim inserted into the ledger; each added `pointsPerTick` points. */
   readonly claimed: number
+  /** The slots it inserted, in slot order, each with the user's points just after it (what an event says). */
+  readonly ticks: ReadonlyArray<ClaimedTick>
   readonly snapshot: Option.Option<UserSnapshot>
+}
+
+/** One interval this process claimed: its slot, and the row's points once its increment was added. */
+export interface ClaimedTick {
+  readonly slot: Slot
+  readonly total: number
+}
+
+/** What a server asks of the ledger: these slots of its user, each worth `pointsPerTick`. */
+export interface Claim {
+  readonly user: string
+  readonly slots: ReadonlyArray<Slot>
+  readonly pointsPerTick: number
 }
 
 /** The points store: each server owns one user's row in `scores`; `point_ticks` is the ledger and history. */
@@ -66,11 +81,7 @@ export interface DbShape {
    * reads the row back. A slot claimed before (by another replica, or by a retry of a write whose commit was
    * ambiguous) adds nothing.
    */
-  readonly claimSlots: (claim: {
-    readonly user: string
-    readonly slots: ReadonlyArray<Slot>
-    readonly pointsPerTick: number
-  }) => Effect.Effect<ClaimResult, DbError>
+  readonly claimSlots: (claim: Claim) => Effect.Effect<ClaimResult, DbError>
   /** Recorded increments, newest first (by `recorded_at`, then slot), every user's or one user's. */
   readonly listHistory: (options: { readonly user?: string; readonly limit: number }) => Effect.Effect<ReadonlyArray<PointTick>, DbError>
   /** Deletes at most `limit` ledger rows (oldest first) recorded more than `olderThan` ago; returns how many. */

@@ -3,6 +3,7 @@ import { PointTick } from "../../schema/PointTick.js"
 import { byUser, ScoreRow } from "../../schema/ScoreRow.js"
 import { type Timestamp, UTC } from "../../schema/Timestamp.js"
 import type { DbShape, UserSnapshot } from "./DbShape.js"
+import { ledgerKey, planClaims } from "./ClaimPlan.js"
 import { currentTimestamp, makeQueryCounter, timestampAgo } from "./common.js"
 
 interface Tables {
@@ -43,23 +44,22 @@ export const makeMemory = (zone: DateTime.TimeZone = UTC) =>
       findSnapshots: (users) =>
         read((t) => new Map(users.flatMap((user) => Option.match(snapshotOf(t, user), { onNone: () => [], onSome: (s) => [[user, s] as const] })))),
       listSnapshots: read((t) => Arr.sort([...t.scores.values()], byUser).map((row) => ({ row, paused: t.paused.has(row.user) }))),
-      claimSlots: ({ pointsPerTick, slots, user }) =>
+      claimSlots: (claim) =>
         write((t, at) => {
-          const row = t.scores.get(user)
-          if (row === undefined || t.paused.has(user)) return [{ claimed: 0, snapshot: snapshotOf(t, user) }, t]
-          const mine = new Map(t.ticks.get(user) ?? [])
-          let claimed = 0
-          for (const slot of slots) {
-            if (mine.has(slot)) continue
-            mine.set(slot, new PointTick({ user, slot, points: pointsPerTick, recorded_at: at }))
-            claimed++
-          }
-          if (claimed === 0) return [{ claimed, snapshot: snapshotOf(t, user) }, t]
-          const next = withScore(
-            { ...t, ticks: new Map(t.ticks).set(user, mine) },
-            new ScoreRow({ user, points: row.points + claimed * pointsPerTick, datetime_stamp: at })
+          const mine = t.ticks.get(claim.user) ?? new Map<number, PointTick>()
+          const snapshot = snapshotOf(t, claim.user)
+          const plan = planClaims(
+            [claim],
+            new Map(Option.match(snapshot, { onNone: () => [], onSome: (s) => [[claim.user, s] as const] })),
+            new Set([...mine.keys()].map((slot) => ledgerKey(claim.user, slot))),
+            at
           )
-          return [{ claimed, snapshot: snapshotOf(next, user) }, next]
+          const result = plan.results[0]!
+          if (result.claimed === 0) return [result, t]
+          const ticks = new Map(mine)
+          for (const row of plan.inserts) ticks.set(row.slot, new PointTick({ user: row.user, slot: row.slot, points: row.points, recorded_at: at }))
+          const next = withScore({ ...t, ticks: new Map(t.ticks).set(claim.user, ticks) }, Option.getOrThrow(result.snapshot).row)
+          return [result, next]
         }),
       listHistory: ({ limit, user }) =>
         read((t) => {

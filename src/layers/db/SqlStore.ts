@@ -1,12 +1,13 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqlSchema from "@effect/sql/SqlSchema"
-import { SqlError } from "@effect/sql/SqlError"
 import { Array as Arr, type DateTime, Effect, Option, Schedule, Schema } from "effect"
 import { PausedFlag, PointTick } from "../../schema/PointTick.js"
 import { byUser, ScoreRow, UserName } from "../../schema/ScoreRow.js"
 import { Timestamp, UTC } from "../../schema/Timestamp.js"
-import type { DbShape, UserSnapshot } from "./DbShape.js"
-import { asQueryError, CLAIM_CHUNK, currentTimestamp, makeQueryCounter, SNAPSHOT_CHUNK, timestampAgo } from "./common.js"
+import { makeBatcher } from "./Batcher.js"
+import type { Claim, DbShape, UserSnapshot } from "./DbShape.js"
+import { claimMany } from "./SqlClaims.js"
+import { asQueryError, CLAIM_WORKERS, currentTimestamp, makeQueryCounter, SNAPSHOT_CHUNK, timestampAgo } from "./common.js"
 
 /** `scores` joined with `user_control`: a user's row and pause flag in one read. */
 const SnapshotRow = Schema.Struct({ user: UserName, points: Schema.Int, datetime_stamp: Timestamp, paused: PausedFlag })
@@ -94,41 +95,18 @@ export const makeSql = (zone: DateTime.TimeZone = UTC) =>
       execute: () => sql`SELECT user FROM user_control WHERE paused <> 0`
     })
 
-    /**
-     * The slots not claimed yet, inserted only if the user has a row and is not paused: the pause check is
-     * part of the INSERT, so it is in the same transaction, and the transaction's first statement is a write
-     * (SQLite then takes the write lock at once and waits on its busy timeout, instead of failing on a stale
-     * read snapshot when several processes share the file).
-     */
-    const insertSlots = (user: string, slots: ReadonlyArray<number>, points: number, at: Timestamp) => {
-      const rows = sql.join(" UNION ALL ", false)(slots.map((slot) => sql`SELECT ${slot} AS slot`))
-      return sql`${insertIgnore} INTO point_ticks (user, slot, points, recorded_at)
-        SELECT ${user}, t.slot, ${points}, ${at} FROM (${rows}) t
-        WHERE EXISTS (SELECT 1 FROM scores WHERE user = ${user})
-        AND NOT EXISTS (SELECT 1 FROM user_control WHERE user = ${user} AND paused <> 0)`.raw.pipe(Effect.map(changedRows))
-    }
-
-    const claimSlots: DbShape["claimSlots"] = ({ pointsPerTick, slots, user }) =>
-      Effect.gen(function*() {
-        const at = yield* now
-        const chunks = Arr.chunksOf(Arr.dedupe(slots), CLAIM_CHUNK)
-        yield* add(2 + chunks.length) // BEGIN, the INSERTs, COMMIT
-        let claimed = 0
-        for (const chunk of chunks) claimed += yield* insertSlots(user, chunk, pointsPerTick, at)
-        if (claimed > 0) {
-          yield* add(1)
-          yield* sql`UPDATE scores SET points = points + ${claimed * pointsPerTick}, datetime_stamp = ${at} WHERE user = ${user}`
-        }
-        yield* add(1)
-        const snapshot = yield* findSnapshot(user)
-        return { claimed, snapshot: Option.map(snapshot, toSnapshot) }
-      }).pipe(
-        sql.withTransaction,
-        // withTransaction turns a failed COMMIT or ROLLBACK into a defect; a COMMIT whose connection dropped
-        // is the ambiguous case (it may have committed), which the ledger makes safe to retry: a DbError.
-        Effect.catchSomeDefect((defect) => defect instanceof SqlError ? Option.some(Effect.fail(defect)) : Option.none()),
-        asQueryError
-      )
+    // Claims arriving together (a stack's servers at an interval's boundary) share one transaction: SQLite has
+    // one connection, so one batch at a time; MySQL runs a few side by side and keeps the rest of the pool.
+    const workers = yield* sql.onDialectOrElse({ sqlite: () => Effect.succeed(1), orElse: () => Effect.succeed(CLAIM_WORKERS) })
+    const claimSlots: DbShape["claimSlots"] = yield* makeBatcher(
+      claimMany({
+        sql,
+        now,
+        count: add,
+        snapshots: (users) => Effect.map(snapshotsOf(users), (rows) => new Map(rows.map((row) => [row.user, toSnapshot(row)] as const)))
+      }),
+      { maxBatch: SNAPSHOT_CHUNK, workers }
+    ).pipe(Effect.map((claim) => (request: Claim) => asQueryError(claim(request))))
 
     const pruneHistory: DbShape["pruneHistory"] = ({ limit, olderThan }) =>
       Effect.flatMap(timestampAgo(zone, olderThan), (before) =>

@@ -34,3 +34,6 @@ export const CLAIM_CHUNK = 200
 
 /** Users whose snapshots one query reads at most (a bound parameter each; SQLite allows 32,766). */
 export const SNAPSHOT_CHUNK = 500
+
+/** MySQL claim transactions run side by side at most (each holds a pooled connection while it runs). */
+export const CLAIM_WORKERS = 3
