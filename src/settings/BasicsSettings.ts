@@ -1,7 +1,6 @@
 import { TransportKind } from "../schema/TransportKind.js"
-import { TimeZoneFromString } from "../schema/Timestamp.js"
 import { configs, options } from "../cli/Setting.js"
-import { NonEmptyText, oneOf, Port, Seconds } from "../schema/SettingValues.js"
+import { NonEmptyText, oneOf, Port, Seconds, TimeZone } from "../schema/SettingValues.js"
 
 /**
  * Settings of the socket-basics programs (seeds 003 and 004). Servers read `ECHO_*` / `MESSAGE_*`, clients
@@ -31,7 +30,7 @@ export const echoClientSettings = {
 export const messageServerSettings = {
   host: { flag: "host", env: "MESSAGE_HOST", schema: NonEmptyText, placeholder: "address", default: "127.0.0.1", description: "address to listen on (0.0.0.0 for every interface)" },
   port: { flag: "port", env: "MESSAGE_PORT", schema: Port, default: "8090", description: "port to listen on" },
-  timeZone: { flag: "time-zone", env: "TIME_ZONE", schema: TimeZoneFromString, placeholder: "zone", default: "UTC", description: "time zone of the receipt's timestamp (IANA name, UTC or +08:00)" },
+  timeZone: { flag: "time-zone", env: "TIME_ZONE", schema: TimeZone, placeholder: "zone", default: "UTC", description: "time zone of the receipt's timestamp (IANA name, UTC or +08:00)" },
   idleTimeout: { flag: "idle-timeout", env: "MESSAGE_IDLE_TIMEOUT", schema: Seconds, default: "60", description: "seconds to wait for a client's message before closing" },
 }
 

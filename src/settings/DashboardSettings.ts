@@ -1,14 +1,14 @@
 import { Config, type ConfigError, Effect, Redacted, Schema } from "effect"
 import { readSecretFile } from "./SecretFile.js"
 import { configs, option } from "../cli/Setting.js"
-import { NonEmptyText, Port, Seconds, Text } from "../schema/SettingValues.js"
+import { NonEmptyText, Port, Seconds, Text, withEdges } from "../schema/SettingValues.js"
 
 /** `ADMIN_TOKEN`: empty means unset, and the control writes answer 403. Redacted so it never reaches a log. */
-const Token = Schema.transform(Text, Schema.RedactedFromSelf(Schema.String), {
+const Token = withEdges(Schema.transform(Text, Schema.RedactedFromSelf(Schema.String), {
   strict: true,
   decode: (text) => Redacted.make(text),
   encode: (token) => Redacted.value(token)
-})
+}), ["", "s3cret"], [])
 
 /** The dashboard's own settings, in `dashboard` (flags and environment) and `stack` (environment). */
 export const dashboardSpecs = {

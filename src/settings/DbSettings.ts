@@ -1,9 +1,8 @@
 import { Config, Either, Option, Redacted } from "effect"
 import type { DbConfig, DbTarget } from "../layers/db/DbShape.js"
-import { TimeZoneFromString } from "../schema/Timestamp.js"
 import { readSecretFile } from "./SecretFile.js"
 import { config, optionalConfig } from "../cli/Setting.js"
-import { Flag, NonEmptyText, Port, PositiveInt, Seconds, Text } from "../schema/SettingValues.js"
+import { Flag, NonEmptyText, Port, PositiveInt, Seconds, Text, TimeZone } from "../schema/SettingValues.js"
 
 /** The database settings, one row each; `DbSettings`, `--help` and docs/CONFIGURATION.md all read them from here. */
 export const dbSpecs = {
@@ -17,7 +16,7 @@ export const dbSpecs = {
   file: { env: "DB_FILE", schema: NonEmptyText, default: "data/scoreline.db", description: "the embedded SQLite file when DB_HOST is unset (:memory: for a throwaway one)" },
   migrate: { env: "DB_MIGRATE", schema: Flag, default: "true", description: "run the migrations at start-up; off for replicas behind a separate migrate step" },
   connectTimeout: { env: "DB_CONNECT_TIMEOUT", schema: Seconds, default: "30", description: "seconds to keep retrying an unreachable MySQL at start-up (a wrong name or password fails at once)" },
-  timeZone: { env: "TIME_ZONE", schema: TimeZoneFromString, default: "UTC", description: "the zone timestamps are written in (IANA name, UTC, or an offset such as +08:00)" }
+  timeZone: { env: "TIME_ZONE", schema: TimeZone, default: "UTC", description: "the zone timestamps are written in (IANA name, UTC, or an offset such as +08:00)" }
 } as const
 const specs = dbSpecs
 

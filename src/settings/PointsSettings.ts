@@ -5,7 +5,7 @@ import { UserName } from "../schema/ScoreRow.js"
 import { TransportKind } from "../schema/TransportKind.js"
 import { option } from "../cli/Setting.js"
 import { STREAM_DEFAULTS } from "../layers/transport/Types.js"
-import { Flag, NonEmptyText, oneOf, Port, PositiveInt, Seconds, SecondsOrZero } from "../schema/SettingValues.js"
+import { Flag, NonEmptyText, oneOf, Port, PositiveInt, Seconds, SecondsOrZero, withEdges } from "../schema/SettingValues.js"
 
 /** `TRANSPORT`, case-insensitive. */
 const Transport = oneOf(...TransportKind.literals)
@@ -15,7 +15,7 @@ const Transport = oneOf(...TransportKind.literals)
  * (`7d`, `12h`); a bare number is seconds.
  */
 const UNIT_MILLIS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }
-export const Retention = Schema.transformOrFail(Schema.String, Schema.DurationFromSelf, {
+export const Retention = withEdges(Schema.transformOrFail(Schema.String, Schema.DurationFromSelf, {
   strict: true,
   decode: (text, _, ast) => {
     const match = /^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$/i.exec(text)
@@ -25,10 +25,10 @@ export const Retention = Schema.transformOrFail(Schema.String, Schema.DurationFr
       : ParseResult.fail(new ParseResult.Type(ast, text, "expected a duration above 0 such as 7d, 12h, 30m or 3600 (seconds)"))
   },
   encode: (duration) => ParseResult.succeed(`${Duration.toSeconds(duration)}`)
-})
+}), ["7d", "12h", "1"], ["0", "0d", "abc"])
 
 /** A file named by a setting, read at start-up (a certificate, a key); empty means none. */
-const OptionalFile = Schema.transformOrFail(Schema.String, Schema.OptionFromSelf(Schema.String), {
+const OptionalFile = withEdges(Schema.transformOrFail(Schema.String, Schema.OptionFromSelf(Schema.String), {
   strict: true,
   decode: (path, _, ast) => {
     if (path === "") return ParseResult.succeed(Option.none())
@@ -39,7 +39,7 @@ const OptionalFile = Schema.transformOrFail(Schema.String, Schema.OptionFromSelf
     }
   },
   encode: () => ParseResult.fail(new ParseResult.Forbidden(Schema.String.ast, undefined, "a file's contents are not a setting"))
-})
+}), ["", "/dev/null"], ["/nonexistent/scoreline.pem"])
 
 /** Settings every points server has, in `server` and `stack` alike. */
 export const sharedServerOptions = {
@@ -65,7 +65,7 @@ export const serverTls = (settings: { readonly tlsCert: Option.Option<string>; r
     : Effect.fail(ConfigError.InvalidData([Option.isSome(settings.tlsCert) ? "TLS_KEY_FILE" : "TLS_CERT_FILE"], "TLS_CERT_FILE and TLS_KEY_FILE are set together or not at all"))
 
 export const serverOptions = {
-  user: option({ flag: "user", env: "SERVER_USER", schema: UserName, placeholder: "name", description: "the user whose row this server owns" }),
+  user: option({ flag: "user", env: "SERVER_USER", schema: withEdges(UserName, ["alice", "x".repeat(50)], ["", "x".repeat(51), "two words", "a,b"]), placeholder: "name", description: "the user whose row this server owns" }),
   port: option({ flag: "port", env: "SERVER_PORT", schema: Port, default: "5001", description: "port to listen on" }),
   transport: option({ flag: "transport", env: "TRANSPORT", schema: Transport, default: "tcp", description: "the transport to serve on" }),
   ...sharedServerOptions
