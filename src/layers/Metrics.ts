@@ -27,14 +27,21 @@ export interface MetricsShape {
   readonly exposition: Effect.Effect<{ readonly contentType: string; readonly body: string }>
 }
 
+/** The database operations a process counts failures of (`scoreline_database_errors_total{operation}`). */
+export const DB_OPERATIONS = ["tick", "refresh", "prune"] as const
+export type DbOperation = (typeof DB_OPERATIONS)[number]
+
 const make = (registry: Prom.Registry): MetricsShape => {
   const registers = [registry]
+  const dbErrors = new Prom.Counter({ name: "scoreline_database_errors_total", help: "Database operations that failed.", labelNames: ["operation"], registers })
+  // Every operation exported at 0 from the start, so rate() and increase() (and the alert) see the first error.
+  for (const operation of DB_OPERATIONS) dbErrors.inc({ operation }, 0)
   return {
     registry,
     pointsAdded: new Prom.Counter({ name: "scoreline_points_added_total", help: "Points added to a user's row.", labelNames: ["user"], registers }),
     socketRequests: makeSocketRequestMetrics(registry),
     openConnections: new Prom.Gauge({ name: "scoreline_open_connections", help: "TCP connections open now.", labelNames: ["transport"], registers }),
-    dbErrors: new Prom.Counter({ name: "scoreline_database_errors_total", help: "Database operations that failed.", labelNames: ["operation"], registers }),
+    dbErrors,
     exposition: Effect.promise(() => registry.metrics()).pipe(Effect.map((body) => ({ contentType: registry.contentType, body })))
   }
 }

@@ -22,6 +22,7 @@ export const OVER_CAPACITY = "ERROR too many connections, try again later\n"
 export const socketOptions = (limits: SocketLimits, metrics: MetricsShape) => {
   const transport = limits.transport
   const recordRequest = metrics.socketRequests(transport)
+  metrics.openConnections.inc({ transport }, 0) // exported at 0 before the first connection
   const record: Record = (outcome, since) => recordRequest(outcome, (performance.now() - since) / 1000)
   const stream: StreamOptions = {
     maxConnections: limits.maxConnections,

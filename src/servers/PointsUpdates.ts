@@ -37,6 +37,8 @@ const report = (state: PointsState, pointsPerTick: number, operation: "tick" | "
 export const updatePoints = (state: PointsState, options: { readonly pointsPerTick: number; readonly maxOwed: number }) =>
   Effect.gen(function*() {
     const ticker = yield* Ticker
+    // The user's series exported at 0 before its first point, so increase() sees the first one.
+    ;(yield* Metrics).pointsAdded.inc({ user: state.user }, 0)
     let last = Option.none<Slot>()
     yield* Stream.runForEach(ticker.ticks, (slot) => {
       const gap = Option.match(last, {
