@@ -3,6 +3,7 @@ import createScores from "./0001_create_scores.js"
 import createPointTicks from "./0002_create_point_ticks.js"
 import indexPointTicksRecordedAt from "./0003_index_point_ticks_recorded_at.js"
 import createUserControl from "./0004_create_user_control.js"
+import pointTicksOutbox from "./0005_point_ticks_outbox.js"
 
 /**
  * Every migration, in order. A static record rather than a directory scan, so a bundled program carries its
@@ -12,5 +13,6 @@ export const migrations = Migrator.fromRecord({
   "0001_create_scores": createScores,
   "0002_create_point_ticks": createPointTicks,
   "0003_index_point_ticks_recorded_at": indexPointTicksRecordedAt,
-  "0004_create_user_control": createUserControl
+  "0004_create_user_control": createUserControl,
+  "0005_point_ticks_outbox": pointTicksOutbox
 })

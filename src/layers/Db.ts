@@ -27,9 +27,15 @@ const isMissingTable = (error: unknown) => /no such table|doesn't exist/i.test(d
 
 export class Db extends Context.Tag("scoreline/Db")<Db, DbShape>() {
   /** The SQL store on a target, with its migrations run first when `migrate` is set. */
-  static readonly layer = (options: { readonly target: DbTarget; readonly migrate: boolean; readonly timeZone: DateTime.TimeZone }) => {
+  static readonly layer = (options: {
+    readonly target: DbTarget
+    readonly migrate: boolean
+    readonly timeZone: DateTime.TimeZone
+    readonly outbox?: boolean | undefined
+  }) => {
     const migrated = sqlLayer(options.target, options.migrate)
-    const store = options.migrate ? Effect.zipRight(awaitSchema, makeSql(options.timeZone)) : makeSql(options.timeZone)
+    const make = makeSql(options.timeZone, options.outbox ?? false)
+    const store = options.migrate ? Effect.zipRight(awaitSchema, make) : make
     // Scoped: the store's claim batcher runs fibers of its own, stopped with the layer.
     const built = Layer.scoped(Db, Effect.map(store, Db.of)).pipe(Layer.provide(migrated))
     // Replicas started at once on a new database all migrate: one wins, the others wait for its tables
@@ -39,8 +45,8 @@ export class Db extends Context.Tag("scoreline/Db")<Db, DbShape>() {
   }
 
   /** An in-memory store for tests. */
-  static readonly layerMemory = (timeZone?: DateTime.TimeZone) =>
-    Layer.effect(Db, Effect.map(makeMemory(timeZone), Db.of))
+  static readonly layerMemory = (timeZone?: DateTime.TimeZone, options: { readonly outbox?: boolean } = {}) =>
+    Layer.effect(Db, Effect.map(makeMemory(timeZone, options.outbox ?? false), Db.of))
 
   /**
    * The store `config` asks for (programs give it `DbSettings` (`DB_HOST` → MySQL, else `DB_FILE`), migrated. MySQL is retried with

@@ -9,6 +9,8 @@ import { DbSettings } from "../settings/DbSettings.js"
 import { Ticker } from "../layers/Ticker.js"
 import { Transport } from "../layers/Transport.js"
 import { serverTls } from "../settings/PointsSettings.js"
+import { BrokerSettings } from "../settings/BrokerSettings.js"
+import { runEvents, withOutbox } from "../servers/EventOutbox.js"
 
 // One points server: owns SERVER_USER's row, adds a point every UPDATE_INTERVAL, answers on TCP or UDP;
 // with METRICS_PORT, also its own Prometheus /metrics. A half-given TLS identity is refused before anything starts.
@@ -21,11 +23,12 @@ const server = Command.make("server", PROGRAMS.server.flags, (settings) =>
         const { bindMetricsServer } = yield* Effect.promise(() => import("../servers/MetricsServer.js"))
         yield* bindMetricsServer({ host: settings.host, port: settings.metricsPort.value })
       }
-      return yield* servePoints({ ...settings, tls })
+      const broker = yield* BrokerSettings
+      return yield* Effect.all([servePoints({ ...settings, tls }), runEvents(broker, [settings.user])], { concurrency: "unbounded", discard: true })
     }).pipe(
       Effect.scoped,
       // The database (and its migrations) is ready before the socket opens: see bindPointsServer.
-      Effect.provide(Layer.mergeAll(Db.layerConfig(DbSettings), Ticker.layer(settings.interval), Transport.layer, Metrics.layer))
+      Effect.provide(Layer.mergeAll(Db.layerConfig(withOutbox(DbSettings)), Ticker.layer(settings.interval), Transport.layer, Metrics.layer))
     )))
 
 runProgram(PROGRAMS.server, server)

@@ -16,6 +16,8 @@ import { Ticker } from "../layers/Ticker.js"
 import { Transport } from "../layers/Transport.js"
 import { echoServerConfig, messageServerConfig } from "../settings/BasicsSettings.js"
 import { serverTls } from "../settings/PointsSettings.js"
+import { BrokerSettings } from "../settings/BrokerSettings.js"
+import { runEvents, withOutbox } from "../servers/EventOutbox.js"
 
 // The whole system in one process and one scope: every points server of the roster with a polling client
 // each, and the socket basics (echo, message) beside them.
@@ -62,10 +64,11 @@ const stack = Command.make("stack", PROGRAMS.stack.flags, (settings) =>
         )
         : []
       const servers = [...echo, ...messages, ...dashboard].map((server) => server.run)
-      return yield* Effect.all([runPointsServers(points, settings), ...servers, ...clients], { concurrency: "unbounded", discard: true })
+      const events = runEvents(yield* BrokerSettings, roster.servers.map((entry) => entry.user))
+      return yield* Effect.all([runPointsServers(points, settings), events, ...servers, ...clients], { concurrency: "unbounded", discard: true })
     }).pipe(
       Effect.scoped,
-      Effect.provide(Layer.mergeAll(Db.layerConfig(DbSettings), Ticker.layer(settings.interval), Transport.layer, Metrics.layer))
+      Effect.provide(Layer.mergeAll(Db.layerConfig(withOutbox(DbSettings)), Ticker.layer(settings.interval), Transport.layer, Metrics.layer))
     )))
 
 runProgram(PROGRAMS.stack, stack)

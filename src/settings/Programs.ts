@@ -3,6 +3,7 @@ import { logSpecs } from "../cli/Logging.js"
 import type { SettingSpec } from "../cli/Setting.js"
 import { echoClientOptions, echoServerOptions, echoServerSettings, messageClientOptions, messageServerOptions, messageServerSettings } from "./BasicsSettings.js"
 import { dashboardOptions, dashboardSpecs } from "./DashboardSettings.js"
+import { brokerSpecs } from "./BrokerSettings.js"
 import { DB_SETTINGS_HELP, dbSpecs } from "./DbSettings.js"
 import { metricsOptions } from "./MetricsSettings.js"
 import { clientOptions, serverOptions, sharedServerOptions } from "./PointsSettings.js"
@@ -27,6 +28,9 @@ export interface ProgramSettings {
 
 export const DATABASE: SettingGroup = { title: "Database", specs: Object.values(dbSpecs) }
 export const LOGGING: SettingGroup = { title: "Logging", specs: Object.values(logSpecs) }
+export const EVENTS: SettingGroup = { title: "Events (RabbitMQ)", specs: Object.values(brokerSpecs) }
+/** What `--help` says about events, for the programs that publish them (docs/EVENTS.md). */
+const EVENTS_HELP = " Events (environment only): BROKER_URL (unset: off), BROKER_URL_FILE, BROKER_EXCHANGE (default scoreline.points)."
 const DASHBOARD: SettingGroup = { title: "Dashboard (in a stack)", specs: Object.values(dashboardSpecs) }
 const ECHO: SettingGroup = { title: "Echo server (in a stack)", specs: Object.values(echoServerSettings) }
 const MESSAGES: SettingGroup = { title: "Message server (in a stack)", specs: Object.values(messageServerSettings) }
@@ -46,17 +50,17 @@ const program = <const Name extends string, const Flags extends Readonly<Record<
 export const PROGRAMS = {
   server: program(
     "server",
-    "A points server for one user (seeds 000-002), on TCP or UDP. " + DB_SETTINGS_HELP,
+    "A points server for one user (seeds 000-002), on TCP or UDP. " + DB_SETTINGS_HELP + EVENTS_HELP,
     { ...serverOptions, ...metricsOptions },
-    [DATABASE]
+    [DATABASE, EVENTS]
   ),
   client: program("client", "Asks a points server for the latest points, once or every POLL_INTERVAL seconds.", clientOptions, []),
   stack: program(
     "stack",
     "Runs a roster of points servers (default: seed 000's four) with a polling client each, the echo and message servers, and the web dashboard (HTTP_PORT, default 8080). " +
-      DB_SETTINGS_HELP,
+      DB_SETTINGS_HELP + EVENTS_HELP,
     stackOptions,
-    [DATABASE, DASHBOARD, ECHO, MESSAGES],
+    [DATABASE, DASHBOARD, ECHO, MESSAGES, EVENTS],
     [
       "`TLS_CERT_FILE` and `TLS_KEY_FILE` make every TCP server of the stack speak TLS, but the stack's own polling clients and the dashboard's probes speak plain TCP: with them set, run the stack with `STACK_CLIENTS=false` (and expect the dashboard to show its TCP servers as down), or run `server`s and `client --tls` instead.",
       "A roster entry's `pointsPerTick` wins over `POINTS_PER_TICK` for that entry (seed 001's entries say 10)."

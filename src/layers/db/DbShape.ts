@@ -1,3 +1,4 @@
+import type { PointEvent } from "../../schema/PointEvent.js"
 import type { DateTime, Duration, Effect, Option, Redacted } from "effect"
 import type { PointTick, Slot } from "../../schema/PointTick.js"
 import type { ScoreRow } from "../../schema/ScoreRow.js"
@@ -28,6 +29,8 @@ export interface DbConfig {
   /** How long to keep trying to reach MySQL at start-up before giving up. */
   readonly connectTimeout: Duration.Duration
   readonly timeZone: DateTime.TimeZone
+  /** Claims mark each interval's event as owed (the outbox): on in a process that publishes events (BROKER_URL). */
+  readonly outbox?: boolean
 }
 
 /** A user's row with its pause flag, as one query reads them (what a server's state refreshes from). */
@@ -92,6 +95,13 @@ export interface DbShape {
   readonly listPaused: Effect.Effect<ReadonlySet<string>, DbError>
   /** Sets the user's points to 0, stamped now. */
   readonly resetPoints: (user: string) => Effect.Effect<void, DbError>
+  /**
+   * The events these users' intervals still owe (the outbox: claims made with `outbox` on), oldest first:
+   * by user, then slot; at most `limit`, in one query.
+   */
+  readonly owedEvents: (users: ReadonlyArray<string>, limit: number) => Effect.Effect<ReadonlyArray<PointEvent>, DbError>
+  /** Marks these intervals' events as confirmed by the broker, in one statement. */
+  readonly eventsSent: (events: ReadonlyArray<{ readonly user: string; readonly slot: number }>) => Effect.Effect<void, DbError>
   /** The current time as a `Timestamp` in the store's zone (`TIME_ZONE`), from Effect's Clock. */
   readonly now: Effect.Effect<Timestamp>
   /**

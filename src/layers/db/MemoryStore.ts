@@ -1,4 +1,5 @@
 import { Array as Arr, type DateTime, Effect, Option, Ref } from "effect"
+import { PointEvent } from "../../schema/PointEvent.js"
 import { PointTick } from "../../schema/PointTick.js"
 import { byUser, ScoreRow } from "../../schema/ScoreRow.js"
 import { type Timestamp, UTC } from "../../schema/Timestamp.js"
@@ -12,15 +13,17 @@ interface Tables {
   readonly ticks: ReadonlyMap<string, ReadonlyMap<number, PointTick>>
   /** `user_control`: the users whose updates are paused. */
   readonly paused: ReadonlySet<string>
+  /** The events the ledger still owes (`event_owed`), keyed by `ledgerKey`. */
+  readonly owed: ReadonlyMap<string, PointEvent>
 }
 
 /**
  * A process-local store for layer-swapped tests, with the SQL store's semantics (the contract tests run both).
  * Every operation is one atomic `Ref.modify`, as a transaction would be; each counts as one query.
  */
-export const makeMemory = (zone: DateTime.TimeZone = UTC) =>
+export const makeMemory = (zone: DateTime.TimeZone = UTC, outbox = false) =>
   Effect.gen(function*() {
-    const tables = yield* Ref.make<Tables>({ scores: new Map(), ticks: new Map(), paused: new Set() })
+    const tables = yield* Ref.make<Tables>({ scores: new Map(), ticks: new Map(), paused: new Set(), owed: new Map() })
     const { counted, queries } = makeQueryCounter()
     const now = currentTimestamp(zone)
     const read = <A>(f: (tables: Tables) => A) => counted(1)(Effect.map(Ref.get(tables), f))
@@ -58,8 +61,28 @@ export const makeMemory = (zone: DateTime.TimeZone = UTC) =>
           if (result.claimed === 0) return [result, t]
           const ticks = new Map(mine)
           for (const row of plan.inserts) ticks.set(row.slot, new PointTick({ user: row.user, slot: row.slot, points: row.points, recorded_at: at }))
-          const next = withScore({ ...t, ticks: new Map(t.ticks).set(claim.user, ticks) }, Option.getOrThrow(result.snapshot).row)
+          const owed = new Map(t.owed)
+          if (outbox) {
+            for (const tick of result.ticks) {
+              owed.set(ledgerKey(claim.user, tick.slot), new PointEvent({ user: claim.user, slot: tick.slot, points: claim.pointsPerTick, total: tick.total, recorded_at: at }))
+            }
+          }
+          const next = withScore({ ...t, ticks: new Map(t.ticks).set(claim.user, ticks), owed }, Option.getOrThrow(result.snapshot).row)
           return [result, next]
+        }),
+      owedEvents: (users, limit) =>
+        read((t) => {
+          const wanted = new Set(users)
+          return [...t.owed.values()]
+            .filter((event) => wanted.has(event.user))
+            .sort((a, b) => (a.user === b.user ? a.slot - b.slot : a.user < b.user ? -1 : 1))
+            .slice(0, limit)
+        }),
+      eventsSent: (events) =>
+        write((t) => {
+          const owed = new Map(t.owed)
+          for (const event of events) owed.delete(ledgerKey(event.user, event.slot))
+          return [undefined, { ...t, owed }]
         }),
       listHistory: ({ limit, user }) =>
         read((t) => {

@@ -14,6 +14,8 @@ export interface ClaimContext {
   readonly count: (statements: number) => Effect.Effect<void>
   /** The rows and pause flags of these users, in one statement. */
   readonly snapshots: (users: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, UserSnapshot>, SqlError | ParseResult.ParseError>
+  /** Each inserted interval owes its event (docs/EVENTS.md): the ledger is the outbox. */
+  readonly outbox: boolean
 }
 
 /**
@@ -40,9 +42,21 @@ export const claimMany = (context: ClaimContext) => (claims: ReadonlyArray<Claim
       : yield* sql<{ user: string; slot: number | string }>`SELECT user, slot FROM point_ticks
           WHERE ${sql.in("user", users)} AND slot BETWEEN ${Math.min(...slots)} AND ${Math.max(...slots)}`
     const plan = planClaims(claims, rows, new Set(existing.map((row) => ledgerKey(row.user, Number(row.slot)))), at)
+    // Each interval's row also keeps the points just after it: what its event says, however late it is sent.
+    const totals = new Map(plan.results.flatMap((result, i) => result.ticks.map((tick) => [ledgerKey(claims[i]!.user, tick.slot), tick.total] as const)))
+    const owed = context.outbox ? 1 : 0
     for (const chunk of Arr.chunksOf(plan.inserts, CLAIM_CHUNK)) {
       yield* count(1)
-      yield* sql`${insertIgnore} INTO point_ticks ${sql.insert(chunk.map(({ points, slot, user }) => ({ user, slot, points, recorded_at: at })))}`
+      yield* sql`${insertIgnore} INTO point_ticks ${
+        sql.insert(chunk.map(({ points, slot, user }) => ({
+          user,
+          slot,
+          points,
+          recorded_at: at,
+          total: totals.get(ledgerKey(user, slot)) ?? null,
+          event_owed: owed
+        })))
+      }`
     }
     if (plan.increments.size > 0) {
       const claimed = [...plan.increments]

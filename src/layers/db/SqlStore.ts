@@ -1,6 +1,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import { Array as Arr, type DateTime, Effect, Option, Schedule, Schema } from "effect"
+import { PointEvent } from "../../schema/PointEvent.js"
 import { PausedFlag, PointTick } from "../../schema/PointTick.js"
 import { byUser, ScoreRow, UserName } from "../../schema/ScoreRow.js"
 import { Timestamp, UTC } from "../../schema/Timestamp.js"
@@ -36,7 +37,7 @@ export const awaitSchema = Effect.flatMap(SqlClient.SqlClient, (sql) =>
   ))
 
 /** The same statements serve MySQL, MariaDB and SQLite; only "insert unless present" and DELETE … LIMIT differ. */
-export const makeSql = (zone: DateTime.TimeZone = UTC) =>
+export const makeSql = (zone: DateTime.TimeZone = UTC, outbox = false) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const { add, counted, queries } = makeQueryCounter()
@@ -84,6 +85,14 @@ export const makeSql = (zone: DateTime.TimeZone = UTC) =>
             ${user === undefined ? sql`` : sql`WHERE user = ${user}`}
             ORDER BY recorded_at DESC, slot DESC, user LIMIT ${sql.literal(String(limitOf(limit)))}`
     })
+    const owedEvents = SqlSchema.findAll({
+      Request: Schema.Struct({ users: Schema.Array(UserName), limit: Schema.Number }),
+      Result: PointEvent,
+      execute: ({ limit, users }) =>
+        sql`SELECT user, slot, points, COALESCE(total, 0) AS total, recorded_at FROM point_ticks
+            WHERE event_owed = 1 AND ${sql.in("user", users)}
+            ORDER BY user, slot LIMIT ${sql.literal(String(limitOf(limit)))}`
+    })
     const isPaused = SqlSchema.findOne({
       Request: UserName,
       Result: Schema.Struct({ paused: PausedFlag }),
@@ -103,6 +112,7 @@ export const makeSql = (zone: DateTime.TimeZone = UTC) =>
         sql,
         now,
         count: add,
+        outbox,
         snapshots: (users) => Effect.map(snapshotsOf(users), (rows) => new Map(rows.map((row) => [row.user, toSnapshot(row)] as const)))
       }),
       { maxBatch: SNAPSHOT_CHUNK, workers }
@@ -156,6 +166,14 @@ export const makeSql = (zone: DateTime.TimeZone = UTC) =>
           Effect.asVoid,
           counted(1)
         ),
+      owedEvents: (users, limit) =>
+        users.length === 0 ? Effect.succeed([]) : owedEvents({ users, limit }).pipe(asQueryError, counted(1)),
+      eventsSent: (events) =>
+        events.length === 0
+          ? Effect.void
+          : sql`UPDATE point_ticks SET event_owed = 0 WHERE ${
+            sql.or(events.map(({ slot, user }) => sql`(user = ${user} AND slot = ${slot})`))
+          }`.pipe(asQueryError, Effect.asVoid, counted(1)),
       listPaused: listPaused(undefined).pipe(Effect.map((rows) => new Set(rows.map((row) => row.user))), asQueryError, counted(1)),
       resetPoints: (user) =>
         now.pipe(

@@ -1,0 +1,103 @@
+import amqp from "amqplib"
+import { Context, Data, Duration, Effect, Layer, Redacted } from "effect"
+import type { BrokerConfig } from "../settings/BrokerSettings.js"
+
+/** Why the broker did not take a batch: it could not be reached (or refused us), or it did not confirm. */
+export class BrokerError extends Data.TaggedError("BrokerError")<{
+  readonly reason: "Connect" | "Publish"
+  readonly cause: unknown
+}> {
+  override get message() {
+    const detail = this.cause instanceof Error ? this.cause.message : String(this.cause)
+    return this.reason === "Connect" ? `cannot reach the broker: ${detail}` : `the broker did not confirm: ${detail}`
+  }
+  /** The broker answered and refused the credentials (not a broker that is away). */
+  get refused(): boolean {
+    return /ACCESS_REFUSED|403/.test(this.message)
+  }
+}
+
+/** One message for the exchange: its routing key, its id (the same on every retry) and its JSON body. */
+export interface OutgoingMessage {
+  readonly routingKey: string
+  readonly messageId: string
+  readonly body: string
+}
+
+export interface BrokerShape {
+  /**
+   * Publishes the messages to the exchange (persistent, application/json) on a confirm channel, and succeeds
+   * once the broker has confirmed every one of them. Connects (and declares the exchange) on first use and
+   * again after the connection was lost; a failure leaves nothing half-open.
+   */
+  readonly publish: (messages: ReadonlyArray<OutgoingMessage>) => Effect.Effect<void, BrokerError>
+}
+
+/** How long a batch may wait for the broker's confirms before it counts as failed (and stays owed). */
+const CONFIRM_TIMEOUT = Duration.seconds(10)
+
+interface Session {
+  readonly connection: amqp.ChannelModel
+  readonly channel: amqp.ConfirmChannel
+}
+
+const closeQuietly = (session: Session) => Effect.promise(() => session.connection.close().catch(() => undefined))
+
+const make = (config: BrokerConfig) =>
+  Effect.gen(function*() {
+    // amqplib (the ecosystem's client) does the protocol; this keeps one connection and one confirm channel.
+    let current: Session | undefined
+    const lock = yield* Effect.makeSemaphore(1)
+    const connect = Effect.tryPromise({
+      try: async (): Promise<Session> => {
+        const connection = await amqp.connect(Redacted.value(config.url))
+        // Errors also arrive as 'close'; without a listener an 'error' event would throw in the process.
+        connection.on("error", () => {})
+        const channel = await connection.createConfirmChannel()
+        channel.on("error", () => {})
+        await channel.assertExchange(config.exchange, "topic", { durable: true })
+        const session = { connection, channel }
+        connection.on("close", () => {
+          if (current === session) current = undefined
+        })
+        return session
+      },
+      catch: (cause) => new BrokerError({ reason: "Connect", cause })
+    })
+    const send = (session: Session, messages: ReadonlyArray<OutgoingMessage>) =>
+      Effect.tryPromise({
+        try: () => {
+          for (const message of messages) {
+            session.channel.publish(config.exchange, message.routingKey, Buffer.from(message.body), {
+              contentType: "application/json",
+              persistent: true,
+              messageId: message.messageId
+            })
+          }
+          return session.channel.waitForConfirms()
+        },
+        catch: (cause) => new BrokerError({ reason: "Publish", cause })
+      }).pipe(
+        Effect.timeoutFail({ duration: CONFIRM_TIMEOUT, onTimeout: () => new BrokerError({ reason: "Publish", cause: "no confirm within 10 s" }) })
+      )
+    const publish = (messages: ReadonlyArray<OutgoingMessage>) =>
+      messages.length === 0 ? Effect.void : lock.withPermits(1)(
+        Effect.gen(function*() {
+          const session = current ?? (current = yield* connect)
+          yield* send(session, messages).pipe(
+            // A connection that failed a batch is not trusted with the next one.
+            Effect.tapError(() => Effect.suspend(() => {
+              if (current === session) current = undefined
+              return closeQuietly(session)
+            }))
+          )
+        })
+      )
+    yield* Effect.addFinalizer(() => Effect.suspend(() => (current === undefined ? Effect.void : closeQuietly(current))))
+    return { publish } satisfies BrokerShape
+  })
+
+export class Broker extends Context.Tag("scoreline/Broker")<Broker, BrokerShape>() {
+  /** RabbitMQ at `config.url`, for as long as the layer's scope. */
+  static readonly layer = (config: BrokerConfig) => Layer.scoped(Broker, make(config))
+}

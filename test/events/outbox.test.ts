@@ -1,0 +1,172 @@
+import { it as effectIt } from "@effect/vitest"
+import { Effect, Layer, Logger, LogLevel, TestClock } from "effect"
+import { randomBytes } from "node:crypto"
+import { afterEach, expect, it } from "vitest"
+import { Broker, type OutgoingMessage } from "../../src/layers/Broker.js"
+import { Db } from "../../src/layers/Db.js"
+import { Metrics } from "../../src/layers/Metrics.js"
+import { publishOwedEvents } from "../../src/servers/EventOutbox.js"
+import { eventually, listeningPort, uniqueUser, usePrograms } from "../programs/harness.js"
+import { describeMariaDb, useTestDatabase } from "../support/mariadb.js"
+import { stopWith } from "../support/processes.js"
+import { startProxy } from "../support/proxy.js"
+import { consume, describeRabbitMq, RABBITMQ_URL } from "../support/rabbitmq.js"
+
+/** Point-change events on the real RabbitMQ, from spawned servers on the real MariaDB (docs/EVENTS.md). */
+
+const exchangeName = () => `scoreline.test.${randomBytes(4).toString("hex")}`
+const viaPort = (port: number) => RABBITMQ_URL.replace(/:\d+(\/|$)/, `:${port}$1`)
+
+describeRabbitMq("events", () => {
+  describeMariaDb("from servers on MariaDB", () => {
+    const db = useTestDatabase()
+    const start = usePrograms()
+    const closers: Array<() => Promise<void>> = []
+    afterEach(async () => {
+      for (const close of closers.splice(0)) await close()
+    })
+
+    const ledger = async (user: string) =>
+      (await db.query<{ slot: number; points: number; total: number }>("SELECT slot, points, total FROM point_ticks WHERE user = ? ORDER BY slot", [user]))
+        .map((row) => ({ slot: Number(row.slot), points: Number(row.points), total: Number(row.total) }))
+    const server = (user: string, brokerUrl: string, exchange: string) =>
+      start("server", { ...db.env(), SERVER_USER: user, SERVER_HOST: "127.0.0.1", SERVER_PORT: "0", UPDATE_INTERVAL: "1", REFRESH_INTERVAL: "0.25", BROKER_URL: brokerUrl, BROKER_EXCHANGE: exchange })
+    const consumer = async (exchange: string) => {
+      const c = await consume(exchange)
+      closers.push(c.close)
+      return c
+    }
+    /** Every slot the ledger holds for `user` has reached the consumer (as many times as it likes). */
+    const allDelivered = (user: string, received: ReadonlyArray<{ messageId: string }>) =>
+      eventually("every claimed slot's event", async () => {
+        const slots = (await ledger(user)).map((row) => `${user}:${row.slot}`)
+        const ids = new Set(received.map((m) => m.messageId))
+        return slots.length > 0 && slots.every((id) => ids.has(id)) ? slots : undefined
+      }, 30_000)
+
+    it("every claimed interval is one event: the body, routing key, id and properties the issue names", async () => {
+      const exchange = exchangeName()
+      const { received } = await consumer(exchange)
+      const user = uniqueUser("ev")
+      const running = server(user, RABBITMQ_URL, exchange)
+      await listeningPort(running)
+      await eventually("three events", async () => (received.length >= 3 ? true : undefined), 20_000)
+      await stopWith(running)
+      const rows = await ledger(user)
+      await allDelivered(user, received)
+      for (const message of received) {
+        expect(Object.keys(message.body).sort()).toEqual(["points", "recorded_at", "slot", "total", "user"])
+        expect(message.routingKey).toBe(`points.${user}`)
+        expect(message.messageId).toBe(`${user}:${message.body.slot}`)
+        expect(message.contentType).toBe("application/json")
+        expect(message.persistent).toBe(true)
+        const row = rows.find((r) => r.slot === message.body.slot)!
+        expect(message.body).toMatchObject({ user, points: 1, total: row.total })
+        expect(message.body.recorded_at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/)
+      }
+      // The totals are the row's points after each interval: 1, 2, 3…
+      expect(rows.map((r) => r.total)).toEqual(rows.map((_, i) => i + 1))
+      expect(await db.query("SELECT 1 FROM point_ticks WHERE user = ? AND event_owed = 1", [user])).toHaveLength(0)
+    }, 60_000)
+
+    it("a broker cut for a while loses nothing: every interval of the cut is published after, in slot order", async () => {
+      const exchange = exchangeName()
+      const { received } = await consumer(exchange)
+      const proxy = await startProxy({ host: "127.0.0.1", port: 5672 })
+      closers.push(() => proxy.close())
+      const user = uniqueUser("cut")
+      const running = server(user, viaPort(proxy.port), exchange)
+      await listeningPort(running)
+      await eventually("two events", async () => (received.length >= 2 ? true : undefined), 20_000)
+      await proxy.cut()
+      const before = received.length
+      await running.waitFor(/events not published yet/, 20_000)
+      await new Promise((resolve) => setTimeout(resolve, 3_000)) // three more intervals, owed
+      expect(received.length).toBe(before)
+      const owedDuringCut = await db.query("SELECT slot FROM point_ticks WHERE user = ? AND event_owed = 1", [user])
+      expect(owedDuringCut.length).toBeGreaterThanOrEqual(2)
+      await proxy.restore()
+      await running.waitFor(/events flowing/, 30_000)
+      await stopWith(running)
+      await allDelivered(user, received)
+      const firsts = [...new Map(received.map((m) => [m.messageId, m.body.slot as number])).values()]
+      expect(firsts).toEqual([...firsts].sort((a, b) => a - b))
+    }, 90_000)
+
+    it("a server SIGKILLed between its commits and the broker's confirms: its events are published by the next replica", async () => {
+      const exchange = exchangeName()
+      const { received } = await consumer(exchange)
+      const proxy = await startProxy({ host: "127.0.0.1", port: 5672 })
+      closers.push(() => proxy.close())
+      const user = uniqueUser("kill")
+      const first = server(user, viaPort(proxy.port), exchange)
+      await listeningPort(first)
+      await proxy.cut() // commits go on, confirms cannot come
+      await eventually("intervals owed", async () => ((await db.query("SELECT 1 FROM point_ticks WHERE user = ? AND event_owed = 1", [user])).length >= 2 ? true : undefined), 20_000)
+      first.kill("SIGKILL")
+      await first.exited
+      const second = server(user, RABBITMQ_URL, exchange)
+      await listeningPort(second)
+      await eventually("the dead server's intervals published", async () => ((await db.query("SELECT 1 FROM point_ticks WHERE user = ? AND event_owed = 1", [user])).length === 0 ? true : undefined), 30_000)
+      await stopWith(second)
+      await allDelivered(user, received)
+    }, 90_000)
+
+    it("three replicas of a user: each claimed slot at least once, distinct messageIds = distinct slots", async () => {
+      const exchange = exchangeName()
+      const { received } = await consumer(exchange)
+      const user = uniqueUser("rep")
+      const replicas = [0, 1, 2].map(() => server(user, RABBITMQ_URL, exchange))
+      await Promise.all(replicas.map(listeningPort))
+      await new Promise((resolve) => setTimeout(resolve, 4_000))
+      await Promise.all(replicas.map((replica) => stopWith(replica)))
+      const slots = await allDelivered(user, received)
+      expect(new Set(received.map((m) => m.messageId)).size).toBe(slots.length)
+      expect(slots.length).toBeGreaterThanOrEqual(3)
+    }, 60_000)
+
+    it("a bad BROKER_URL stops the server at start-up with one line naming it", async () => {
+      const running = server(uniqueUser("bad"), "http://127.0.0.1:5672", exchangeName())
+      expect(await running.exited).toBe(1)
+      expect(running.stderr()).toMatch(/BROKER_URL: expected an amqp:\/\/ or amqps:\/\/ URL/)
+    })
+
+    it("an unreachable broker at start: the server answers anyway, with one warning", async () => {
+      const user = uniqueUser("away")
+      const running = server(user, "amqp://guest:guest@127.0.0.1:1", exchangeName())
+      await listeningPort(running)
+      await new Promise((resolve) => setTimeout(resolve, 3_000))
+      expect(running.stderr().match(/events not published yet/g)).toHaveLength(1)
+      expect((await ledger(user)).length).toBeGreaterThanOrEqual(2)
+      await stopWith(running)
+    }, 30_000)
+  })
+})
+
+// The outbox's database load: one read a second when nothing is owed, one read and one write a round that
+// publishes, however many users the process serves (counted through the Db layer).
+effectIt.scoped("the outbox adds one statement a second per process at idle, two when it publishes", () =>
+  Effect.gen(function*() {
+    const db = yield* Db
+    const users = Array.from({ length: 100 }, (_, i) => `u${i}`)
+    yield* Effect.forEach(users, (user) => db.ensureUser(user))
+    const before = yield* db.queries
+    yield* Effect.fork(publishOwedEvents(users))
+    yield* TestClock.adjust("10 seconds")
+    const idle = (yield* db.queries) - before
+    expect(idle).toBeGreaterThanOrEqual(10)
+    expect(idle).toBeLessThanOrEqual(11)
+    yield* Effect.forEach(users, (user) => db.claimSlots({ user, slots: [1], pointsPerTick: 1 }))
+    const claimed = yield* db.queries
+    yield* TestClock.adjust("1 second")
+    expect((yield* db.queries) - claimed).toBe(2)
+    expect(published).toHaveLength(100)
+  }).pipe(
+    Effect.provide(Layer.mergeAll(
+      Db.layerMemory(undefined, { outbox: true }),
+      Metrics.layerMemory,
+      Layer.succeed(Broker, { publish: (messages: ReadonlyArray<OutgoingMessage>) => Effect.sync(() => published.push(...messages)) })
+    )),
+    Logger.withMinimumLogLevel(LogLevel.None)
+  ))
+const published: Array<OutgoingMessage> = []
