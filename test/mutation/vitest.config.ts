@@ -14,7 +14,6 @@ export default defineConfig({
       "test/servers/PointsSession.test.ts",
       "test/servers/PointsServer.test.ts",
       "test/servers/PointsUpdates.test.ts",
-      "test/servers/SharedUpkeep.test.ts",
       "test/layers/SessionSocket.test.ts",
       "test/dashboard/live.test.ts"
     ],
