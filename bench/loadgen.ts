@@ -50,6 +50,9 @@ export interface LoadOptions {
   readonly warmupS: number
   /** For HTTP: the path to ask for. */
   readonly path?: string
+  /** For the C generator: the bytes a request sends, and what a reply must start with (Redis: `INCRBY k 0`, ":"). */
+  readonly request?: string
+  readonly expect?: string
 }
 
 export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
@@ -59,7 +62,9 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
     "--port", options.ports.join(","),
     "--concurrency", String(options.concurrency),
     "--duration", String(options.durationS),
-    "--warmup", String(options.warmupS)
+    "--warmup", String(options.warmupS),
+    ...(options.request === undefined ? [] : ["--request", options.request]),
+    ...(options.expect === undefined ? [] : ["--expect", options.expect])
   ])
   return JSON.parse(out) as LoadResult
 }

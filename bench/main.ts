@@ -1,5 +1,7 @@
-// npm run bench [-- --quick] [--label NAME] [--embedded] [--no-write | --write]
+// npm run bench [-- [socket] [redis] [rest] [startup] [class]] [--quick] [--label NAME] [--embedded] [--no-write | --write]
 //
+// Sections named: only those run (`npm run bench -- rest` runs the REST rows), and nothing is written unless
+// --write. None named: all of them.
 // Builds the programs (npm run build) and the C load generator, then measures the production build of a
 // points server against a bare Node server in the same run, on MariaDB when it is reachable (else the
 // embedded database). Writes bench/results/<label>.json and regenerates the marked blocks of
@@ -10,11 +12,13 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { openDatabase } from "./database.js"
-import { buildLoadgen, hasWrk, type Mode } from "./loadgen.js"
-import { freePort, killAll, ROOT, sleep, start, tcpAsk } from "./procs.js"
+import { buildLoadgen, type Mode } from "./loadgen.js"
+import { killAll, ROOT, start, tcpAsk } from "./procs.js"
+import { redisRows, startRedis } from "./redis.js"
+import { restRows } from "./rest.js"
 import { type BenchRun, replaceBlock, runSection, summarySection } from "./report.js"
 import { classStack } from "./classStack.js"
-import { listeningPorts, row, type RowResult, serverEnv, startScoreline, startup } from "./scenarios.js"
+import { listeningPorts, row, type RowResult, serverEnv, startScoreline, startup, type StartupResult } from "./scenarios.js"
 
 const args = process.argv.slice(2)
 const flag = (name: string) => args.includes(name)
@@ -22,14 +26,24 @@ const value = (name: string, fallback: string) => {
   const at = args.indexOf(name)
   return at !== -1 && args[at + 1] !== undefined ? args[at + 1]! : fallback
 }
+const SECTIONS = ["socket", "redis", "rest", "startup", "class"] as const
+type Section = typeof SECTIONS[number]
 if (flag("--help")) {
-  console.log("usage: npm run bench [-- --quick] [--label NAME] [--embedded] [--no-write | --write]")
+  console.log(`usage: npm run bench [-- [${SECTIONS.join("] [")}]] [--quick] [--label NAME] [--embedded] [--no-write | --write]`)
   process.exit(0)
 }
+const named = SECTIONS.filter((section) => args.includes(section))
+const unknown = args.filter((arg, i) => !arg.startsWith("--") && !SECTIONS.includes(arg as Section) && args[i - 1] !== "--label")
+if (unknown.length > 0) {
+  console.error(`bench: unknown section ${unknown.join(", ")} (sections: ${SECTIONS.join(", ")})`)
+  process.exit(2)
+}
+const sections = new Set<Section>(named.length === 0 ? SECTIONS : named)
 const quick = flag("--quick")
 const label = value("--label", "after")
-const write = quick ? flag("--write") : !flag("--no-write")
-const timing = quick ? { durationS: 2, warmupS: 0.5, rounds: 1 } : { durationS: 5, warmupS: 1, rounds: 2 }
+const write = quick || named.length > 0 ? flag("--write") : !flag("--no-write")
+// At least 3 alternating rounds a row: each server keeps its median round.
+const timing = quick ? { durationS: 2, warmupS: 0.5, rounds: 1 } : { durationS: 5, warmupS: 1, rounds: 3 }
 const idleMs = quick ? 1000 : 3000
 const ROWS: ReadonlyArray<[Mode, number]> = [["oneshot", 1], ["oneshot", 16], ["oneshot", 128], ["persistent", 16], ["persistent", 128], ["udp", 16]]
 const log = (text: string) => console.error(`bench: ${text}`)
@@ -51,34 +65,56 @@ const main = async () => {
   closeDatabase = () => database.close()
   try {
     const loadAverage = Os.loadavg()
-    const tcpDb = await database.connect()
-    const udpDb = await database.connect()
-    const tcp = startScoreline("server tcp", "server", serverEnv("bench_tcp", "tcp", tcpDb.env))
-    const udp = startScoreline("server udp", "server", serverEnv("bench_udp", "udp", udpDb.env))
-    const [tcpPort] = (await listeningPorts(tcp)).ports
-    const [udpPort] = (await listeningPorts(udp)).ports
-    const reply = (await tcpAsk(tcpPort!, "REQUEST_LATEST_POINTS\n")).trimEnd()
-    log(`scoreline answers: ${reply}`)
-    const bare = start("baseline", process.execPath, ["bench/baseline.mjs", reply])
-    await bare.waitFor(/"tcp":\d+/)
-    const barePorts = JSON.parse(bare.output().trim().split("\n")[0]!) as { tcp: number; udp: number }
-
     const rows: Array<RowResult> = []
-    for (const [mode, concurrency] of ROWS) {
-      log(`row ${mode} c=${concurrency}`)
-      const ours = mode === "udp" ? { pid: udp.child.pid!, port: udpPort!, statements: udpDb.statements } : { pid: tcp.child.pid!, port: tcpPort!, statements: tcpDb.statements }
-      const theirs = { pid: bare.child.pid!, port: mode === "udp" ? barePorts.udp : barePorts.tcp }
-      rows.push(await row(ours, theirs, mode, concurrency, timing))
+    let redis: BenchRun["redis"] = { skipped: "not run (section redis not selected)" }
+    let reply = "User: bench, Points: 0"
+    if (sections.has("socket") || sections.has("redis") || sections.has("startup")) {
+      const tcpDb = await database.connect()
+      const udpDb = await database.connect()
+      const tcp = startScoreline("server tcp", "server", serverEnv("bench_tcp", "tcp", tcpDb.env))
+      const udp = startScoreline("server udp", "server", serverEnv("bench_udp", "udp", udpDb.env))
+      const [tcpPort] = (await listeningPorts(tcp)).ports
+      const [udpPort] = (await listeningPorts(udp)).ports
+      reply = (await tcpAsk(tcpPort!, "REQUEST_LATEST_POINTS\n")).trimEnd()
+      log(`scoreline answers: ${reply}`)
+      const bare = start("baseline", process.execPath, ["bench/baseline.mjs", reply])
+      await bare.waitFor(/"tcp":\d+/)
+      const barePorts = JSON.parse(bare.output().trim().split("\n")[0]!) as { tcp: number; udp: number }
+      const tcpTarget = { pid: tcp.child.pid!, port: tcpPort!, statements: tcpDb.statements }
+      if (sections.has("socket")) {
+        for (const [mode, concurrency] of ROWS) {
+          log(`row ${mode} c=${concurrency}`)
+          const ours = mode === "udp" ? { pid: udp.child.pid!, port: udpPort!, statements: udpDb.statements } : tcpTarget
+          const theirs = { pid: bare.child.pid!, port: mode === "udp" ? barePorts.udp : barePorts.tcp }
+          rows.push(await row(ours, theirs, mode, concurrency, timing))
+        }
+      }
+      if (sections.has("redis")) {
+        const server = await startRedis()
+        if ("skipped" in server) redis = server
+        else {
+          try {
+            redis = await redisRows(tcpTarget, server.target, timing, log)
+          } finally {
+            await server.proc.stop()
+          }
+        }
+      }
+      for (const proc of [tcp, udp, bare]) await proc.stop()
     }
-    for (const proc of [tcp, udp, bare]) await proc.stop()
 
-    const http = await httpRow(database, timing)
-    log("start-up and idle memory")
-    const startupResults = await startup(database, quick ? 1 : 3, idleMs, reply)
+    const rest = sections.has("rest") ? await restRows(database, timing, log) : { skipped: "not run (section rest not selected)" }
+    let startupResults: Array<StartupResult> = []
+    if (sections.has("startup")) {
+      log("start-up and idle memory")
+      startupResults = await startup(database, quick ? 1 : 5, idleMs, reply)
+    }
     const stacks = []
-    for (const users of quick ? [1, 5, 100] : [1, 5, 100, 1000]) {
-      log(`a class of ${users} in one stack`)
-      stacks.push(await classStack(database, users, tempDir, idleMs))
+    if (sections.has("class")) {
+      for (const users of quick ? [1, 5, 100] : [1, 5, 100, 1000]) {
+        log(`a class of ${users} in one stack`)
+        stacks.push(await classStack(database, users, tempDir, idleMs))
+      }
     }
 
     const run: BenchRun = {
@@ -92,7 +128,8 @@ const main = async () => {
       quick,
       timing,
       rows,
-      http,
+      rest,
+      redis,
       startup: startupResults,
       stacks
     }
@@ -100,34 +137,6 @@ const main = async () => {
     if (write) writeDocs(run)
   } finally {
     await database.close()
-  }
-}
-
-/** GET /api/users of the dashboard against node:http with a constant body of the same size, when both exist. */
-const httpRow = async (database: Awaited<ReturnType<typeof openDatabase>>, t: typeof timing): Promise<RowResult | { skipped: string }> => {
-  if (!Fs.existsSync(Path.join(ROOT, "dist/dashboard.mjs"))) return { skipped: "no dist/dashboard.mjs (the dashboard program is not built)" }
-  if (!hasWrk()) return { skipped: "wrk is not installed (`apt-get install wrk`)" }
-  log("row http c=16")
-  const { env, statements } = await database.connect()
-  const port = await freePort()
-  const dashboard = startScoreline("dashboard", "dashboard", { ...env, HTTP_HOST: "127.0.0.1", HTTP_PORT: String(port), LOG_LEVEL: "info" })
-  try {
-    let body: string | undefined
-    for (let i = 0; i < 150 && body === undefined; i++) {
-      body = await fetch(`http://127.0.0.1:${port}/api/users`).then((r) => (r.ok ? r.text() : undefined), () => undefined)
-      if (body === undefined) await sleep(200)
-    }
-    if (body === undefined) return { skipped: "the dashboard did not answer GET /api/users within 30 s" }
-    const bare = start("baseline http", process.execPath, ["bench/baseline.mjs", "unused", body])
-    try {
-      await bare.waitFor(/"http":\d+/)
-      const barePort = (JSON.parse(bare.output().trim().split("\n")[0]!) as { http: number }).http
-      return await row({ pid: dashboard.child.pid!, port, statements }, { pid: bare.child.pid!, port: barePort }, "http", 16, t, "/api/users")
-    } finally {
-      await bare.stop()
-    }
-  } finally {
-    await dashboard.stop()
   }
 }
 

@@ -10,7 +10,7 @@ import { cpuSeconds, freePort, type Proc, ROOT, rssMb, sleep, start } from "./pr
 export interface Timing {
   readonly durationS: number
   readonly warmupS: number
-  /** Rounds per load row (each server keeps its fastest). */
+  /** Rounds per load row, alternating the two servers; each keeps its median round. */
   readonly rounds: number
 }
 
@@ -24,6 +24,8 @@ export interface Measured extends LoadResult {
 export interface RowResult {
   readonly mode: Mode
   readonly concurrency: number
+  /** HTTP rows: the path asked for. */
+  readonly path?: string
   readonly scoreline: Measured
   readonly baseline: Measured
   readonly ratio: number
@@ -33,6 +35,8 @@ export interface Target {
   readonly pid: number
   readonly port: number
   readonly statements?: (() => number) | undefined
+  /** What this server is asked, when not the points protocol's line (Redis), and how its replies start. */
+  readonly request?: { readonly oneshot: string; readonly persistent: string; readonly expect: string }
 }
 
 export const LISTENING = /message="points server listening"[^\n]* port=(\d+)/g
@@ -70,7 +74,10 @@ export const measure = async (
   const cpu0 = cpuSeconds(target.pid)
   const statements0 = target.statements?.()
   const t0 = performance.now()
-  const result = await runLoad({ mode, concurrency, ports: extra.ports ?? [target.port], ...timing, ...extra })
+  const asked = target.request === undefined || (mode !== "oneshot" && mode !== "persistent")
+    ? {}
+    : { request: target.request[mode], expect: target.request.expect }
+  const result = await runLoad({ mode, concurrency, ports: extra.ports ?? [target.port], ...timing, ...extra, ...asked })
   const elapsed = (performance.now() - t0) / 1000
   const statements1 = target.statements?.()
   return {
@@ -80,15 +87,18 @@ export const measure = async (
   }
 }
 
-/** The fastest of several runs, with the errors and timeouts of all of them (none may hide in a slow round). */
-const best = (runs: ReadonlyArray<Measured>): Measured => {
-  const fastest = runs.reduce((a, b) => (b.rps > a.rps ? b : a))
-  return { ...fastest, errors: runs.reduce((n, r) => n + r.errors, 0), timeouts: runs.reduce((n, r) => n + r.timeouts, 0) }
+/**
+ * The median round (by req/s, with its own latencies), with the errors and timeouts of all rounds: on a noisy
+ * machine the median is what neither a lucky nor an unlucky round decides (the fastest would flatter).
+ */
+const medianRound = (runs: ReadonlyArray<Measured>): Measured => {
+  const middle = [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)]!
+  return { ...middle, errors: runs.reduce((n, r) => n + r.errors, 0), timeouts: runs.reduce((n, r) => n + r.timeouts, 0) }
 }
 
 /**
- * A row: `rounds` times the baseline, then scoreline, back to back, so both see the same machine; each keeps
- * its fastest round (on a shared machine the slow rounds measure the neighbours, not the server).
+ * A row: `rounds` alternating rounds, scoreline then the reference, back to back, so both see the same
+ * machine; each keeps its median round.
  */
 export const row = async (
   scoreline: Target,
@@ -102,11 +112,11 @@ export const row = async (
   const bare: Array<Measured> = []
   const ours: Array<Measured> = []
   for (let round = 0; round < timing.rounds; round++) {
-    bare.push(await measure(baseline, mode, concurrency, timing, extra))
     ours.push(await measure(scoreline, mode, concurrency, timing, extra))
+    bare.push(await measure(baseline, mode, concurrency, timing, extra))
   }
-  const [b, o] = [best(bare), best(ours)]
-  return { mode, concurrency, scoreline: o, baseline: b, ratio: b.rps > 0 ? o.rps / b.rps : 0 }
+  const [b, o] = [medianRound(bare), medianRound(ours)]
+  return { mode, concurrency, ...extra, scoreline: o, baseline: b, ratio: b.rps > 0 ? o.rps / b.rps : 0 }
 }
 
 export interface StartupResult {

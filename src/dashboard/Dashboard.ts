@@ -12,6 +12,7 @@ import type { RosterEntry } from "../schema/Roster.js"
 import { HttpListener } from "../servers/HttpListener.js"
 import { ControlHandlers } from "./ControlHandlers.js"
 import { dashboardMetrics } from "./DashboardMetrics.js"
+import { type FastReads, makeFastReads } from "./FastReads.js"
 import { PageRoutes } from "./PageRoutes.js"
 import { ScoresHandlers } from "./ScoresHandlers.js"
 import { makeWatcher, Watcher } from "./Watcher.js"
@@ -25,6 +26,8 @@ export interface DashboardOptions {
   readonly refreshInterval: Duration.DurationInput
   readonly probeInterval: Duration.DurationInput
   readonly timeZone: DateTime.TimeZone
+  /** Answer the plain read GETs before the router (FastReads); default true. Off: every request takes the router. */
+  readonly fastReads?: boolean
 }
 
 /** Counts every answer by method and status; a request no route matched is a 404, a defect a 500. */
@@ -43,7 +46,7 @@ const countRequests = Layer.unwrapEffect(Effect.gen(function*() {
  * The whole HTTP side. Order matters: `middlewareOpenApi` and Swagger need `HttpApi.Api`, so they are
  * provided before `api(...)` (notes: effect3 §10); the listener is last, so it is built first and closed last.
  */
-const httpLayer = (options: DashboardOptions) =>
+const httpLayer = (options: DashboardOptions, fastReads: FastReads | undefined) =>
   countRequests.pipe(
     Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
     Layer.provide(PageRoutes),
@@ -51,7 +54,7 @@ const httpLayer = (options: DashboardOptions) =>
     Layer.provide(HttpApiBuilder.api(DashboardApi)),
     Layer.provide(ScoresHandlers(options.timeZone)),
     Layer.provide(ControlHandlers(options.adminToken)),
-    Layer.provideMerge(HttpListener({ host: options.host, port: options.port }))
+    Layer.provideMerge(HttpListener({ host: options.host, port: options.port, ...(fastReads === undefined ? {} : { front: fastReads.handle }) }))
   )
 
 export interface BoundDashboard {
@@ -59,6 +62,8 @@ export interface BoundDashboard {
   readonly address: { readonly host: string; readonly port: number }
   /** The watcher's database poll and server probes, until interrupted. */
   readonly run: Effect.Effect<never, never, Transport>
+  /** Requests FastReads answered (0 when it is off). */
+  readonly fastReadsServed: () => number
 }
 
 /**
@@ -70,12 +75,16 @@ export const bindDashboard = (
 ): Effect.Effect<BoundDashboard, HttpServerError.ServeError, Db | Metrics | Scope.Scope> =>
   Effect.gen(function*() {
     const watcher = yield* makeWatcher(options)
-    const context = yield* Layer.build(httpLayer(options).pipe(Layer.provide(Layer.succeed(Watcher, watcher))))
+    const answered = dashboardMetrics(yield* Metrics, watcher).httpRequests.labels({ method: "GET", code: "200" })
+    const fastReads = options.fastReads === false
+      ? undefined
+      : makeFastReads({ latest: watcher.latest, timeZone: options.timeZone, onAnswer: () => answered.inc() })
+    const context = yield* Layer.build(httpLayer(options, fastReads).pipe(Layer.provide(Layer.succeed(Watcher, watcher))))
     const address = Context.get(context, HttpServer.HttpServer).address
     const bound = address._tag === "TcpAddress" ? { host: address.hostname, port: address.port } : { host: address.path, port: 0 }
     const shown = bound.host === "0.0.0.0" || bound.host === "::" ? "localhost" : bound.host
     yield* Effect.logInfo(`dashboard at http://${shown}:${bound.port}`).pipe(Effect.annotateLogs({ host: bound.host, port: bound.port }))
-    return { address: bound, run: watcher.run }
+    return { address: bound, run: watcher.run, fastReadsServed: () => fastReads?.served() ?? 0 }
   })
 
 /** A dashboard until interrupted. */

@@ -4,7 +4,7 @@ import type { Transport } from "../layers/Transport.js"
 import type { RosterEntry } from "../schema/Roster.js"
 import type { DashboardView } from "./DashboardView.js"
 import { probeServers, unprobed } from "./Probes.js"
-import { HISTORY_WINDOW, initialState, needsHistory, withDatabaseRead, withServers } from "./WatcherState.js"
+import { HISTORY_WINDOW, initialState, needsHistory, withDatabaseRead, withServers, type WatcherState } from "./WatcherState.js"
 
 export { CHART_POINTS, HISTORY_WINDOW } from "./WatcherState.js"
 
@@ -21,6 +21,8 @@ export interface WatcherOptions {
 export interface WatcherShape {
   /** The latest view: every REST read is answered from it, with no query of its own. */
   readonly current: Effect.Effect<DashboardView>
+  /** The same view, read synchronously: for the fast path in Node's request callback (FastReads). */
+  readonly latest: () => DashboardView
   /** The current view, then each change browsers are told about (what `/api/events` pushes). */
   readonly changes: Stream.Stream<DashboardView>
   /** Reads the database now (after a control write, so the answer and the page show it at once). */
@@ -40,7 +42,14 @@ export class Watcher extends Context.Tag("scoreline/dashboard/Watcher")<Watcher,
 export const makeWatcher = (options: WatcherOptions): Effect.Effect<WatcherShape, never, Db | Scope.Scope> =>
   Effect.gen(function*() {
     const db = yield* Db
-    const state = yield* SubscriptionRef.make(initialState(options.roster.map((entry) => unprobed(entry, options.probeHost))))
+    const initial = initialState(options.roster.map((entry) => unprobed(entry, options.probeHost)))
+    const state = yield* SubscriptionRef.make(initial)
+    // Kept beside the ref, set inside each update (under its lock), so a plain read sees what `current` sees.
+    let latest = initial.view
+    const committed = (next: WatcherState) => {
+      latest = next.view
+      return next
+    }
 
     // The reads happen inside the update, so a probe's result and a round of reads never overwrite each other.
     const readDatabase = SubscriptionRef.updateEffect(state, (current) =>
@@ -52,7 +61,7 @@ export const makeWatcher = (options: WatcherOptions): Effect.Effect<WatcherShape
         const history = needsHistory(current, users)
           ? (yield* db.listHistory({ limit: HISTORY_WINDOW })).map(({ points, recorded_at, slot, user }) => ({ user, slot, points, recorded_at }))
           : undefined
-        return withDatabaseRead(current, history === undefined ? { users, paused } : { users, paused, history })
+        return committed(withDatabaseRead(current, history === undefined ? { users, paused } : { users, paused, history }))
       })).pipe(
         Effect.catchTag("DbError", (error) =>
           Effect.logWarning("dashboard not refreshed: database unavailable").pipe(Effect.annotateLogs({ error: error.message })))
@@ -61,10 +70,11 @@ export const makeWatcher = (options: WatcherOptions): Effect.Effect<WatcherShape
 
     const probe = Effect.flatMap(
       probeServers(options.roster, options.probeHost, options.timeZone),
-      (servers) => SubscriptionRef.update(state, (current) => withServers(current, servers))
+      (servers) => SubscriptionRef.update(state, (current) => committed(withServers(current, servers)))
     )
     return {
       current: Effect.map(SubscriptionRef.get(state), (current) => current.view),
+      latest: () => latest,
       changes: state.changes.pipe(
         Stream.map((current) => current.view),
         Stream.changesWith((a, b) => a.version === b.version)

@@ -3,7 +3,6 @@ import { Effect, Layer, Option } from "effect"
 import { Db } from "../layers/Db.js"
 import { Metrics } from "../layers/Metrics.js"
 import { servePoints } from "../servers/PointsServer.js"
-import { bindMetricsServer } from "../servers/MetricsServer.js"
 import { runProgram } from "../cli/Program.js"
 import { PROGRAMS } from "../settings/Programs.js"
 import { DbSettings } from "../settings/DbSettings.js"
@@ -16,7 +15,12 @@ import { serverTls } from "../settings/PointsSettings.js"
 const server = Command.make("server", PROGRAMS.server.flags, (settings) =>
   Effect.flatMap(serverTls(settings), (tls) =>
     Effect.gen(function*() {
-      if (Option.isSome(settings.metricsPort)) yield* bindMetricsServer({ host: settings.host, port: settings.metricsPort.value })
+      // Imported only when asked for: the HTTP stack (platform-node's server, its router, mime, ws) is a third
+      // of what a points server would otherwise load at start (docs/BENCHMARKS.md, start-up).
+      if (Option.isSome(settings.metricsPort)) {
+        const { bindMetricsServer } = yield* Effect.promise(() => import("../servers/MetricsServer.js"))
+        yield* bindMetricsServer({ host: settings.host, port: settings.metricsPort.value })
+      }
       return yield* servePoints({ ...settings, tls })
     }).pipe(
       Effect.scoped,

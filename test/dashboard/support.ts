@@ -13,6 +13,8 @@ export interface RunningDashboard {
   readonly port: number
   /** Runs an effect against the dashboard's own Db and Metrics (the same instances it uses). */
   run<A, E>(effect: Effect.Effect<A, E, Db | Metrics>): Promise<A>
+  /** Requests the fast path (FastReads) answered so far. */
+  fastReadsServed(): number
   stop(): Promise<void>
 }
 
@@ -38,16 +40,17 @@ export const startDashboard = async (options: {
       timeZone: UTC
     }).pipe(Effect.provide(context), Scope.extend(scope))
     yield* Effect.forkIn(Effect.provide(dashboard.run, context), scope)
-    return { port: dashboard.address.port, context }
+    return { port: dashboard.address.port, context, fastReadsServed: dashboard.fastReadsServed }
   }).pipe(Logger.withMinimumLogLevel(LogLevel.Warning))
   const stop = () => Effect.runPromise(Scope.close(scope, Exit.void))
   try {
-    const { context, port } = await Effect.runPromise(program)
+    const { context, fastReadsServed, port } = await Effect.runPromise(program)
     const services = Context.pick(Db, Metrics)(context)
     return {
       url: `http://127.0.0.1:${port}`,
       port,
       run: (effect) => Effect.runPromise(Effect.provide(effect, services)),
+      fastReadsServed,
       stop
     }
   } catch (error) {
