@@ -16,7 +16,7 @@ const generate = (make: () => Array<ManifestFile>) =>
 /** The committed tree: the default roster as the base, every other shipped roster as an overlay. */
 export const TREE_ROOT = "deploy/kubernetes"
 export const BASE_ROSTER = "seed000"
-/** The tag the compose build gives the image (package.json's version); README says how to retag it. */
+/** The tag the compose build gives the image (package.json's version); docs/KUBERNETES.md says how to retag it. */
 export const DEFAULT_IMAGE = `scoreline:${packageJson.version}`
 export const DEFAULT_REPLICAS = 2
 

@@ -5,7 +5,7 @@ import { NAMESPACE, SECRETS } from "./Names.js"
 /**
  * The non-secret settings, one `NAME=value` per line, as kustomize's configMapGenerator reads them. A
  * generated ConfigMap's name carries a hash of its contents, so changing a value in an overlay rolls every
- * pod that reads it. Names and defaults are the programs' own (README "Programs").
+ * pod that reads it. Names and defaults are the programs' own (docs/CONFIGURATION.md).
  */
 export const settingsEnv = (roster: string): string =>
   [
@@ -46,7 +46,7 @@ export const parseEnv = (text: string): Record<string, string> =>
 /**
  * The Secret the pods mount, as a template with every value empty. It is not one of the base's resources:
  * `kubectl apply -k` would put the empty values back over the real ones on every apply. Create it once
- * (README "Running on Kubernetes"); pods wait in ContainerCreating, naming it, until it exists.
+ * (docs/KUBERNETES.md); pods wait in ContainerCreating, naming it, until it exists.
  */
 export const secretTemplate: ISecret = {
   apiVersion: "v1",

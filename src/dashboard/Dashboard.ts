@@ -44,7 +44,7 @@ const countRequests = Layer.unwrapEffect(Effect.gen(function*() {
 
 /**
  * The whole HTTP side. Order matters: `middlewareOpenApi` and Swagger need `HttpApi.Api`, so they are
- * provided before `api(...)` (notes: effect3 §10); the listener is last, so it is built first and closed last.
+ * provided before `api(...)` (a layer only sees what is provided to it, not what is merged beside it); the listener is last, so it is built first and closed last.
  */
 const httpLayer = (options: DashboardOptions, fastReads: FastReads | undefined) =>
   countRequests.pipe(

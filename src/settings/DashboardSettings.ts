@@ -22,7 +22,7 @@ export const dashboardSpecs = {
     schema: NonEmptyText,
     placeholder: "host",
     default: "127.0.0.1",
-    description: "host to probe the roster's servers at; {user} stands for the user's name in lower case (server-{user} in compose), {slug} for it as a DNS label (points-{slug} in Kubernetes)"
+    description: "host to probe the roster's servers at; {user} stands for the user's name in lower case (server-{user}), {slug} for it as a DNS label (points-{slug} in Kubernetes); compose sets lb, its load balancer, which reaches every replica"
   },
   probeInterval: { flag: "probe-interval", env: "PROBE_INTERVAL", schema: Seconds, default: "2", description: "seconds between probes of every roster server" }
 } as const

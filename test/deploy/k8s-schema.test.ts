@@ -121,7 +121,7 @@ describe.skipIf(!kubectl)("what kubectl kustomize renders", () => {
         for (const service of selected) expect(service.spec.ports.map((p: any) => p.name), service.metadata.name).toContain(endpoint.port)
       }
     }
-    // The images: override reaches every scoreline container (the README's retagging recipe).
+    // The images: override reaches every scoreline container (docs/KUBERNETES.md's retagging recipe).
     const images = rendered.flatMap((o) => containersOf(o).map((c) => c.image as string))
     expect(images.filter((image) => image.includes("scoreline")).every((image) => image === "registry.example.com/team/scoreline:0.1.1")).toBe(true)
   })

@@ -2,7 +2,7 @@ import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
 import { ROOT, runCommand } from "../support/processes.js"
 
-/** Every program explains itself, naming each environment variable the README documents for it. */
+/** Every program explains itself, naming each environment variable docs/CONFIGURATION.md documents for it. */
 const PROGRAMS: Record<string, ReadonlyArray<string>> = {
   server: ["SERVER_USER", "SERVER_PORT", "TRANSPORT", "SERVER_HOST", "UPDATE_INTERVAL", "IDLE_TIMEOUT"],
   client: ["TARGET_HOST", "TARGET_PORT", "TRANSPORT", "CLIENT_DIALECT", "POLL_INTERVAL", "CLIENT_TRIES", "CLIENT_RETRY_DELAY", "CLIENT_RETRY_MAX_DELAY", "CLIENT_TIMEOUT"],

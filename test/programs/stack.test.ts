@@ -186,10 +186,12 @@ describe("stack", () => {
     })
     // The servers are bound one after another: the last one listening means they all are.
     await stack.waitFor(new RegExp(`message="points server listening".*user=${servers.at(-1)!.user}`), 60_000)
+    // 300 exchanges at once on a loaded machine: one that times out makes the round disagree (NaN), and the
+    // round is taken again, rather than failing the test.
     const ask = async (server: (typeof servers)[number]) => {
-      const line = server.transport === "udp"
-        ? (await udpExchange(server.port, "REQUEST_LATEST_POINTS")).toString()
-        : await tcpExchange(server.port, "REQUEST_LATEST_POINTS\n")
+      const line = await (server.transport === "udp"
+        ? udpExchange(server.port, "REQUEST_LATEST_POINTS").then(String)
+        : tcpExchange(server.port, "REQUEST_LATEST_POINTS\n")).catch(() => "")
       return Number(/Points: (\d+)/.exec(line)?.[1])
     }
     // A round of answers and the ledger agree, user by user, once ticks have happened (a tick landing in the

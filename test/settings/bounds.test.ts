@@ -3,14 +3,14 @@ import { describe, expect, it } from "vitest"
 import { checkFlags, config, declaredVariables, describeConfigError, flagSpecs, type SettingSpec } from "../../src/cli/Setting.js"
 import { edgesOf } from "../../src/schema/SettingValues.js"
 import { PROGRAMS, type ProgramSettings } from "../../src/settings/Programs.js"
-import { plainLines, usePrograms } from "../programs/harness.js"
 import "../support/cleanEnv.js" // loads every settings module, so every declared variable is known
 
 /**
  * Every setting of every program, at the edges its value schema declares (`withEdges` in
  * src/schema/SettingValues.ts): the first value past the bound is refused with one line naming the setting,
  * the values inside it are accepted. Walked from the programs' own definitions, so a new setting is covered
- * here as soon as a program reads it, and a setting whose schema declares no edges fails.
+ * here as soon as a program reads it, and a setting whose schema declares no edges fails. Each program run for
+ * real with a value past a bound: test/programs/bounds-startup.test.ts.
  */
 
 const programs = Object.values(PROGRAMS) as ReadonlyArray<ProgramSettings>
@@ -63,24 +63,5 @@ describe("every setting's bounds", () => {
         }
       }
     })
-  })
-})
-
-// Each program, run for real, stops at start-up on the first bounded setting it reads, with one line.
-describe.concurrent("each program refuses a value past a bound at start-up", () => {
-  const start = usePrograms("afterAll")
-  // What a program needs besides the setting under test, so that setting is what stops it.
-  const base = { SERVER_USER: "bounds", DB_FILE: ":memory:", HTTP_PORT: "0", SERVER_PORT: "0" }
-
-  it.each(programs.map((program) => {
-    const spec = settingsOf(program).find((spec) => (Option.getOrUndefined(edgesOf(spec.schema))?.refused.length ?? 0) > 0)!
-    return [program.name, spec] as const
-  }))("%s", async (name, spec) => {
-    const text = Option.getOrThrow(edgesOf(spec.schema)).refused[0]!
-    const program = start(name, { ...base, [spec.env]: text })
-    expect(await program.exited).toBe(1)
-    const lines = plainLines(program.stdout() + program.stderr())
-    expect(lines, program.stdout() + program.stderr()).toHaveLength(1)
-    expect(lines[0]).toContain(spec.env)
   })
 })
