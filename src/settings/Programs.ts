@@ -4,6 +4,7 @@ import type { SettingSpec } from "../cli/Setting.js"
 import { echoClientOptions, echoServerOptions, echoServerSettings, messageClientOptions, messageServerOptions, messageServerSettings } from "./BasicsSettings.js"
 import { dashboardOptions, dashboardSpecs } from "./DashboardSettings.js"
 import { brokerSpecs } from "./BrokerSettings.js"
+import { eventsOptions } from "./EventsSettings.js"
 import { DB_SETTINGS_HELP, dbSpecs } from "./DbSettings.js"
 import { metricsOptions } from "./MetricsSettings.js"
 import { clientOptions, serverOptions, sharedServerOptions } from "./PointsSettings.js"
@@ -74,6 +75,12 @@ export const PROGRAMS = {
     [DATABASE]
   ),
   migrate: program("migrate", "Runs the database migrations once and exits 0 (the compose `migrate` job). " + DB_SETTINGS_HELP, {}, [DATABASE]),
+  events: program(
+    "events",
+    "Prints the point-change events on the broker (BROKER_URL, required here) as they come: `ikhwan +1 → 42 (slot 59874457, 2026-12-02 17:48:30)`, or each JSON body.",
+    eventsOptions,
+    [EVENTS]
+  ),
   "echo-server": program("echo-server", "Echoes TCP streams in pieces of at most 16 bytes and UDP datagrams whole (seed 003).", echoServerOptions, []),
   "echo-client": program("echo-client", "Sends a message to an echo server (seed 003) over TCP or UDP and checks the echo.", echoClientOptions, []),
   "message-server": program("message-server", "Answers each TCP message with `Server received at <time>: <message>` (seed 004).", messageServerOptions, []),

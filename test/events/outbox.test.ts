@@ -125,6 +125,33 @@ describeRabbitMq("events", () => {
       expect(slots.length).toBeGreaterThanOrEqual(3)
     }, 60_000)
 
+    it("the events program prints one line per event, reconnects when the broker goes away, and exits 0 on Ctrl-C", async () => {
+      const exchange = exchangeName()
+      const proxy = await startProxy({ host: "127.0.0.1", port: 5672 })
+      closers.push(() => proxy.close())
+      const user = uniqueUser("prog")
+      const printer = start("events", { BROKER_URL: viaPort(proxy.port), BROKER_EXCHANGE: exchange })
+      const others = start("events", { BROKER_URL: RABBITMQ_URL, BROKER_EXCHANGE: exchange, EVENTS_USER: "somebody_else" })
+      const bodies = start("events", { BROKER_URL: RABBITMQ_URL, BROKER_EXCHANGE: exchange }, ["--json", "true", "--user", user])
+      await Promise.all([printer, others, bodies].map((p) => p.waitFor(/listening for events/, 20_000)))
+      const running = server(user, RABBITMQ_URL, exchange)
+      await listeningPort(running)
+      const line = new RegExp(`^${user} \\+1 → (\\d+) \\(slot (\\d+), \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\)$`, "m")
+      await printer.waitFor(line, 20_000)
+      await bodies.waitFor(/^\{"user":/m, 20_000)
+      const body = JSON.parse(bodies.stdout().split("\n")[0]!)
+      expect(Object.keys(body).sort()).toEqual(["points", "recorded_at", "slot", "total", "user"])
+      // The broker goes away and comes back: the printer reconnects and prints on.
+      await proxy.cut()
+      await printer.waitFor(/broker away, reconnecting/, 20_000)
+      await proxy.restore()
+      const printed = printer.stdout().split("\n").filter((l) => line.test(l)).length
+      await eventually("lines after the reconnect", async () => (printer.stdout().split("\n").filter((l) => line.test(l)).length > printed ? true : undefined), 30_000)
+      await stopWith(running)
+      expect(others.stdout()).toBe("")
+      for (const program of [printer, others, bodies]) expect((await stopWith(program, "SIGINT")).code).toBe(0)
+    }, 90_000)
+
     it("a bad BROKER_URL stops the server at start-up with one line naming it", async () => {
       const running = server(uniqueUser("bad"), "http://127.0.0.1:5672", exchangeName())
       expect(await running.exited).toBe(1)

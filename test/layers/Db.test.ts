@@ -175,7 +175,8 @@ for (const implementation of implementations) {
             { migration_id: 1, name: "create_scores" },
             { migration_id: 2, name: "create_point_ticks" },
             { migration_id: 3, name: "index_point_ticks_recorded_at" },
-            { migration_id: 4, name: "create_user_control" }
+            { migration_id: 4, name: "create_user_control" },
+            { migration_id: 5, name: "point_ticks_outbox" }
           ])
         }))
 

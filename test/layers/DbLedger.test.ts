@@ -175,7 +175,9 @@ for (const implementation of implementations) {
               ["user", "varchar(50)", "NO", "PRI"],
               ["slot", expect.stringMatching(/^bigint/), "NO", "PRI"],
               ["points", expect.stringMatching(/^int/), "NO", ""],
-              ["recorded_at", "datetime", "NO", "MUL"]
+              ["recorded_at", "datetime", "NO", "MUL"],
+              ["total", expect.stringMatching(/^int/), "YES", ""],
+              ["event_owed", expect.stringMatching(/^smallint/), "NO", "MUL"]
             ])
             expect((yield* columns("user_control")).map(({ Field, Key, Null, Type }) => [Field, Type, Null, Key])).toEqual([
               ["user", "varchar(50)", "NO", "PRI"],
@@ -189,7 +191,9 @@ for (const implementation of implementations) {
               ["user", "VARCHAR(50)", 1, 1],
               ["slot", "BIGINT", 1, 2],
               ["points", "INT", 1, 0],
-              ["recorded_at", "DATETIME", 1, 0]
+              ["recorded_at", "DATETIME", 1, 0],
+              ["total", "INT", 0, 0],
+              ["event_owed", "SMALLINT", 1, 0]
             ])
             expect((yield* columns("user_control")).map(({ name, notnull, pk, type }) => [name, type, notnull, pk])).toEqual([
               ["user", "VARCHAR(50)", 0, 1],
@@ -198,6 +202,7 @@ for (const implementation of implementations) {
             ])
             const indexes = yield* Effect.promise(() => persistent.query<{ name: string }>("PRAGMA index_list(point_ticks)"))
             expect(indexes.map((i) => i.name)).toContain("point_ticks_recorded_at")
+            expect(indexes.map((i) => i.name)).toContain("point_ticks_event_owed")
           }
         }))
 
