@@ -7,6 +7,7 @@ import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Yaml from "yaml"
 import type { Roster } from "../src/schema/Roster.js"
+import { scorelineDashboard } from "./grafana/dashboard.js"
 import { readRoster, ROOT, serverService } from "./compose-layouts.js"
 
 /** The METRICS_PORT every server container listens on (each container has its own network address). */
@@ -42,8 +43,10 @@ export const prometheusConfigText = (roster: Roster) =>
   Yaml.stringify(prometheusConfig(roster))
 
 /** Every generated monitoring file, by path, with its text. */
-export const generatedFiles = (): Record<string, string> =>
-  Object.fromEntries(ROSTERS.map((name) => [prometheusConfigFile(name), prometheusConfigText(readRoster(name))]))
+export const generatedFiles = (): Record<string, string> => ({
+  ...Object.fromEntries(ROSTERS.map((name) => [prometheusConfigFile(name), prometheusConfigText(readRoster(name))])),
+  "monitoring/grafana/scoreline.json": `${JSON.stringify(scorelineDashboard(), null, 2)}\n`
+})
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const [file, text] of Object.entries(generatedFiles())) {

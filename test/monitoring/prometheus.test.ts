@@ -10,8 +10,10 @@ import { PROMETHEUS, prometheusAvailable } from "../support/prometheus.js"
 const URL_LINE = /message="dashboard at http:\/\/[\w.]+:(\d+)"/
 const RULES = Fs.readFileSync(Path.join(ROOT, "monitoring/rules.yml"), "utf8")
 
-/** Every metric name the rules use (scoreline_* and up), without the histogram's suffixes. */
-const seriesInRules = () => [...new Set([...RULES.matchAll(/\b(scoreline_[a-z_]+|up)\b(?=[{\s)\[])/g)].map((m) => m[1]!.replace(/_bucket$/, "")))]
+const DASHBOARD = Fs.readFileSync(Path.join(ROOT, "monitoring/grafana/scoreline.json"), "utf8")
+
+/** Every metric name the rules and the dashboard's panels use (scoreline_* and up), without the histogram's suffixes. */
+const seriesInRules = () => [...new Set([...(RULES + DASHBOARD).matchAll(/\b(scoreline_[a-z_]+|up)\b(?=[{\s)\[])/g)].map((m) => m[1]!.replace(/_bucket$/, "")))]
 
 /** The rules with every `for:` at 2 s, so a test sees an alert pending within seconds. */
 const shortRules = () => RULES.replace(/for: \d+m/g, "for: 2s")
