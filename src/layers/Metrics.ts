@@ -1,5 +1,6 @@
 import { Context, Effect, Layer } from "effect"
 import * as Prom from "prom-client"
+import { makeUserUpdateGauges, type UserUpdateGauges } from "./metrics/UserUpdateGauges.js"
 import { makeSocketRequestMetrics, type RecordRequest } from "./metrics/SocketRequestMetrics.js"
 
 /**
@@ -23,6 +24,8 @@ export interface MetricsShape {
   readonly openConnections: Prom.Gauge<"transport">
   /** Database operations that failed, by operation (`tick`, `refresh`, `prune`). */
   readonly dbErrors: Prom.Counter<"operation">
+  /** Whether each user is paused, its interval and when its points last moved (for the stall alert). */
+  readonly userUpdates: UserUpdateGauges
   /** The text Prometheus scrapes, with its content type. */
   readonly exposition: Effect.Effect<{ readonly contentType: string; readonly body: string }>
 }
@@ -42,6 +45,7 @@ const make = (registry: Prom.Registry): MetricsShape => {
     socketRequests: makeSocketRequestMetrics(registry),
     openConnections: new Prom.Gauge({ name: "scoreline_open_connections", help: "TCP connections open now.", labelNames: ["transport"], registers }),
     dbErrors,
+    userUpdates: makeUserUpdateGauges(registers),
     exposition: Effect.promise(() => registry.metrics()).pipe(Effect.map((body) => ({ contentType: registry.contentType, body })))
   }
 }

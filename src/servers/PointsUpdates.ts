@@ -1,4 +1,4 @@
-import { Array as Arr, type Duration, Effect, Option, Schedule, Stream } from "effect"
+import { Array as Arr, Clock, Duration, Effect, Option, Schedule, Stream } from "effect"
 import { Db } from "../layers/Db.js"
 import { Metrics } from "../layers/Metrics.js"
 import { type Slot, Ticker } from "../layers/Ticker.js"
@@ -6,7 +6,7 @@ import type { PointsState, WriteOutcome } from "./PointsState.js"
 
 /** What one write did, in the logs and the counters (`pointsAdded`, `dbErrors{operation}`). */
 const report = (state: PointsState, pointsPerTick: number, operation: "tick" | "refresh", slot?: Slot) => (outcome: WriteOutcome) =>
-  Effect.flatMap(Metrics, (metrics) => {
+  Effect.flatMap(Effect.zip(Metrics, Clock.currentTimeMillis), ([metrics, now]) => {
     if (outcome._tag === "Owed") {
       metrics.dbErrors.inc({ operation })
       // A refresh retries every REFRESH_INTERVAL during an outage: the tick's warning is enough.
@@ -18,6 +18,7 @@ const report = (state: PointsState, pointsPerTick: number, operation: "tick" | "
     }
     const points = outcome.claimed * pointsPerTick
     if (points > 0) metrics.pointsAdded.inc({ user: state.user }, points)
+    if (operation === "tick") metrics.userUpdates.ticked(state.user, outcome.paused, points > 0 ? now : undefined)
     if (outcome.claimed === 0) {
       return Effect.logDebug(outcome.paused ? "tick skipped: updates paused" : "slot already counted (another replica)").pipe(
         Effect.annotateLogs({ slot })
@@ -37,8 +38,10 @@ const report = (state: PointsState, pointsPerTick: number, operation: "tick" | "
 export const updatePoints = (state: PointsState, options: { readonly pointsPerTick: number; readonly maxOwed: number }) =>
   Effect.gen(function*() {
     const ticker = yield* Ticker
-    // The user's series exported at 0 before its first point, so increase() sees the first one.
-    ;(yield* Metrics).pointsAdded.inc({ user: state.user }, 0)
+    const metrics = yield* Metrics
+    // The user's series exported before its first point, so increase() sees the first one.
+    metrics.pointsAdded.inc({ user: state.user }, 0)
+    metrics.userUpdates.started(state.user, Duration.toSeconds(ticker.interval), yield* Clock.currentTimeMillis)
     let last = Option.none<Slot>()
     yield* Stream.runForEach(ticker.ticks, (slot) => {
       const gap = Option.match(last, {

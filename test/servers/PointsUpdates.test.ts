@@ -218,6 +218,27 @@ describe("pause", () => {
       expect(yield* slots("dave")).toEqual([1, 2, 9, 10])
     }).pipe(Effect.provide(layers())))
 
+  it.scoped("the stall alert's gauges: paused, the interval, and when points last moved, from the first tick on", () =>
+    Effect.gen(function*() {
+      const db = yield* Db
+      const metrics = yield* Metrics
+      const gauge = (name: string) =>
+        Effect.promise(() => metrics.registry.getSingleMetric(name)!.get()).pipe(
+          Effect.map((got) => got.values.find((value) => value.labels.user === "erin")?.value)
+        )
+      yield* db.ensureUser("erin")
+      yield* startWriter("erin", { refresh: "1 second" })
+      yield* Effect.yieldNow()
+      expect([yield* gauge("scoreline_user_paused"), yield* gauge("scoreline_update_interval_seconds")]).toEqual([0, 1])
+      expect(yield* gauge("scoreline_points_last_change_timestamp_seconds")).toBe(0)
+      yield* TestClock.adjust("2 seconds")
+      expect(yield* gauge("scoreline_points_last_change_timestamp_seconds")).toBe(2)
+      yield* db.setPaused("erin", true)
+      yield* TestClock.adjust("3 seconds")
+      expect(yield* gauge("scoreline_user_paused")).toBe(1)
+      expect(yield* gauge("scoreline_points_last_change_timestamp_seconds")).toBe(2)
+    }).pipe(Effect.provide(layers())))
+
   it.scoped("a tick during an outage is not owed while the user is known to be paused", () =>
     Effect.gen(function*() {
       const real = yield* Db
