@@ -43,6 +43,8 @@ interface Context {
   readonly restoreDatabase: () => Promise<void>
   readonly dashboard: RunningDashboard
   readonly udpServer: Running
+  /** Pauses or resumes the tcp server's user in the database (what the dashboard's control does). */
+  readonly setPaused: (paused: boolean) => Promise<void>
 }
 
 interface Row {
@@ -124,6 +126,23 @@ const ROWS: ReadonlyArray<Row> = [
     change: "increases"
   })),
   {
+    series: "scoreline_points_last_change_timestamp_seconds",
+    labels: {},
+    endpoint: "tcp",
+    move: () => new Promise((resolve) => setTimeout(resolve, 1_500)), // an interval adds a point
+    change: "increases"
+  },
+  {
+    series: "scoreline_user_paused",
+    labels: {},
+    endpoint: "tcp",
+    move: async ({ setPaused }) => {
+      await setPaused(true)
+      return () => setPaused(false)
+    },
+    change: "rises, then falls back"
+  },
+  {
     series: "scoreline_http_requests_total",
     labels: { method: "GET", code: "200" },
     endpoint: "dashboard",
@@ -169,6 +188,7 @@ const ROWS: ReadonlyArray<Row> = [
 
 /** Series that are not in the rows above because another test moves them against a real endpoint. */
 const MOVED_ELSEWHERE: Record<string, string> = {
+  "scoreline_update_interval_seconds": "constant (UPDATE_INTERVAL); set at start: test/servers/PointsUpdates.test.ts",
   "scoreline_socket_request_duration_seconds_bucket": "the _count row above; buckets in test/layers/SocketRequestMetrics.test.ts",
   "scoreline_socket_request_duration_seconds_sum": "the _count row above; sums in test/layers/SocketRequestMetrics.test.ts"
 }
@@ -205,7 +225,9 @@ describeMariaDb("every scoreline_* metric, seen moving on a real /metrics endpoi
       cutDatabase: () => proxy.cut(),
       restoreDatabase: () => proxy.restore(),
       dashboard,
-      udpServer
+      udpServer,
+      setPaused: async (paused) =>
+        void (await db.query("REPLACE INTO user_control (user, paused, updated_at) VALUES (?, ?, NOW())", [user, paused ? 1 : 0]))
     }
   }, 60_000)
   afterAll(() => context?.dashboard.stop())
