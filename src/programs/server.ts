@@ -10,7 +10,7 @@ import { Ticker } from "../layers/Ticker.js"
 import { Transport } from "../layers/Transport.js"
 import { serverTls } from "../settings/PointsSettings.js"
 import { BrokerSettings } from "../settings/BrokerSettings.js"
-import { runEvents, withOutbox } from "../servers/EventOutbox.js"
+import { runEvents, servingThenDraining, withOutbox } from "../servers/EventOutbox.js"
 
 // One points server: owns SERVER_USER's row, adds a point every UPDATE_INTERVAL, answers on TCP or UDP;
 // with METRICS_PORT, also its own Prometheus /metrics. A half-given TLS identity is refused before anything starts.
@@ -24,7 +24,7 @@ const server = Command.make("server", PROGRAMS.server.flags, (settings) =>
         yield* bindMetricsServer({ host: settings.host, port: settings.metricsPort.value })
       }
       const broker = yield* BrokerSettings
-      return yield* Effect.all([servePoints({ ...settings, tls }), runEvents(broker, [settings.user])], { concurrency: "unbounded", discard: true })
+      return yield* servingThenDraining(servePoints({ ...settings, tls }), runEvents(broker, [settings.user]))
     }).pipe(
       Effect.scoped,
       // The database (and its migrations) is ready before the socket opens: see bindPointsServer.

@@ -17,7 +17,7 @@ import { Transport } from "../layers/Transport.js"
 import { echoServerConfig, messageServerConfig } from "../settings/BasicsSettings.js"
 import { serverTls } from "../settings/PointsSettings.js"
 import { BrokerSettings } from "../settings/BrokerSettings.js"
-import { runEvents, withOutbox } from "../servers/EventOutbox.js"
+import { runEvents, servingThenDraining, withOutbox } from "../servers/EventOutbox.js"
 
 // The whole system in one process and one scope: every points server of the roster with a polling client
 // each, and the socket basics (echo, message) beside them.
@@ -65,7 +65,8 @@ const stack = Command.make("stack", PROGRAMS.stack.flags, (settings) =>
         : []
       const servers = [...echo, ...messages, ...dashboard].map((server) => server.run)
       const events = runEvents(yield* BrokerSettings, roster.servers.map((entry) => entry.user))
-      return yield* Effect.all([runPointsServers(points, settings), events, ...servers, ...clients], { concurrency: "unbounded", discard: true })
+      const serving = Effect.all([runPointsServers(points, settings), ...servers, ...clients], { concurrency: "unbounded", discard: true })
+      return yield* servingThenDraining(serving, events)
     }).pipe(
       Effect.scoped,
       Effect.provide(Layer.mergeAll(Db.layerConfig(withOutbox(DbSettings)), Ticker.layer(settings.interval), Transport.layer, Metrics.layer))

@@ -1,4 +1,4 @@
-import { Config, Duration, Effect, Either, Option, Ref, Schedule, Schema } from "effect"
+import { Config, Deferred, Duration, Effect, Either, Exit, Fiber, Option, Ref, Schedule, Schema } from "effect"
 import * as Prom from "prom-client"
 import { Broker, type BrokerError, type OutgoingMessage } from "../layers/Broker.js"
 import { Db, type DbConfig, type DbError } from "../layers/Db.js"
@@ -112,6 +112,26 @@ export const runEvents = (broker: Option.Option<BrokerConfig>, users: ReadonlyAr
         Effect.zipRight(publishOwedEvents(users)),
         Effect.provide(Broker.layer(config))
       )
+  })
+
+/**
+ * `serving` and a program's `events` side by side, stopped in order: on interruption the servers (and their
+ * tickers) stop first, then the outbox drains. Stopped together, a tick could claim a slot after the final
+ * drain's read, and that event would wait for the user's next start. A failure of either stops both.
+ */
+export const servingThenDraining = <A, E, R, E2, R2>(serving: Effect.Effect<A, E, R>, events: Effect.Effect<never, E2, R2>) =>
+  Effect.gen(function*() {
+    const stopped = yield* Deferred.make<void>()
+    const outbox = Effect.scoped(
+      Effect.gen(function*() {
+        const fiber = yield* Effect.forkScoped(events)
+        // Added after the fork, so it runs before the fork's interruption: an interrupted program's outbox
+        // waits for the servers. Not when the outbox itself failed: then the servers are stopped after it.
+        yield* Effect.addFinalizer((exit) => Exit.isInterrupted(exit) ? Deferred.await(stopped) : Effect.void)
+        return yield* Fiber.join(fiber)
+      })
+    )
+    return yield* Effect.all([serving.pipe(Effect.ensuring(Deferred.succeed(stopped, undefined))), outbox], { concurrency: "unbounded", discard: true })
   })
 
 /** The database settings with the outbox on when the program publishes events (claims then owe them). */
