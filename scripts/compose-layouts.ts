@@ -14,6 +14,7 @@ import * as Yaml from "yaml"
 import { type Roster, RosterFromJson, type RosterEntry } from "../src/schema/Roster.js"
 import { DIAGRAM_FILE, scalingDiagram } from "./lb/Diagram.js"
 import { nginxConf } from "./lb/Nginx.js"
+import { PROMETHEUS_SERVICE, prometheusService, SERVER_METRICS_PORT } from "./compose-monitoring.js"
 
 export const ROOT = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 
@@ -124,6 +125,8 @@ export const rosterServices = (base: ComposeFile, roster: Roster): Record<string
         SERVER_PORT: String(entry.port),
         TRANSPORT: entry.transport,
         SERVER_HOST: "0.0.0.0",
+        // Prometheus scrapes every replica here (compose's monitoring profile).
+        METRICS_PORT: String(SERVER_METRICS_PORT),
         UPDATE_INTERVAL: "${UPDATE_INTERVAL:-30}",
         ...(entry.pointsPerTick === undefined ? {} : { POINTS_PER_TICK: String(entry.pointsPerTick) })
       },
@@ -161,6 +164,8 @@ export const layoutFor = (base: ComposeFile, roster: Roster): ComposeFile => {
     // The dashboard shows (and probes) the layout's roster.
     if (programOf(service) === "dashboard") services[name] = { ...service, environment: { ...service.environment, ROSTER: roster.name } }
     else if (name === LB_SERVICE) services[name] = lbService(roster)
+    // Prometheus scrapes the layout's own servers.
+    else if (name === PROMETHEUS_SERVICE) services[name] = prometheusService(roster.name)
     else if (!isRosterService(service)) services[name] = service
     else if (!placed) {
       Object.assign(services, rosterServices(base, roster))

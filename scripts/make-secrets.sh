@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # First run under Docker Compose: writes .env from .env.example (if there is none), a random password for
-# each database account and the dashboard's admin token into secrets/ (kept out of git by .gitignore). Existing files are kept, because the
+# each database account, the dashboard's admin token and Grafana's admin password into secrets/ (kept out of git by .gitignore). Existing files are kept, because the
 # database takes its passwords only on its first start: to change them, `docker compose down -v` first.
 # Usage: scripts/make-secrets.sh [directory]   (default: the repository root)
 set -euo pipefail
@@ -16,7 +16,7 @@ fi
 # (node, mysql), because Compose mounts secret files with their own owner and mode.
 mkdir -p secrets
 chmod 700 secrets
-for name in db_root_password db_password db_migrate_password admin_token; do
+for name in db_root_password db_password db_migrate_password admin_token grafana_admin_password; do
   file="secrets/$name"
   if [ -s "$file" ]; then
     echo "kept $file"

@@ -3,8 +3,9 @@
 import { DashboardBuilder, type DataSourceRef, RowBuilder } from "@grafana/grafana-foundation-sdk/dashboard"
 import { DataqueryBuilder } from "@grafana/grafana-foundation-sdk/prometheus"
 import { PanelBuilder as TimeseriesBuilder } from "@grafana/grafana-foundation-sdk/timeseries"
+import { PROMETHEUS_DATASOURCE_UID } from "../compose-monitoring.js"
 
-const PROMETHEUS: DataSourceRef = { type: "prometheus", uid: "prometheus" }
+const PROMETHEUS: DataSourceRef = { type: "prometheus", uid: PROMETHEUS_DATASOURCE_UID }
 
 const timeseries = (title: string, unit: string, ...queries: Array<[expr: string, legend: string]>) =>
   new TimeseriesBuilder().title(title).unit(unit).datasource(PROMETHEUS).span(12).height(8)

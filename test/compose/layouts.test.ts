@@ -182,9 +182,9 @@ describe("secrets and .env.example", () => {
     }
   })
 
-  it("keeps passwords and the admin token in files under secrets/, which git ignores", () => {
+  it("keeps passwords (Grafana's too) and the admin token in files under secrets/, which git ignores", () => {
     const secrets = base.secrets as Record<string, { file: string }>
-    expect(Object.keys(secrets).sort()).toEqual(["admin_token", "db_migrate_password", "db_password", "db_root_password"])
+    expect(Object.keys(secrets).sort()).toEqual(["admin_token", "db_migrate_password", "db_password", "db_root_password", "grafana_admin_password"])
     for (const secret of Object.values(secrets)) expect(secret.file).toMatch(/^\.\/secrets\//)
     expect(text(".gitignore")).toMatch(/^secrets\/$/m)
     expect(text(".dockerignore")).toMatch(/^secrets$/m)

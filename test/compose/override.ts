@@ -1,5 +1,6 @@
 import * as Path from "node:path"
-import { type ComposeFile, LB_HEALTH_PORT, LB_SERVICE, programOf, type Service } from "../../scripts/compose-layouts.js"
+import { type ComposeFile, LB_HEALTH_PORT, LB_SERVICE, programOf, serverService, type Service } from "../../scripts/compose-layouts.js"
+import { PROMETHEUS_PORT, PROMETHEUS_SERVICE, RULES_IN_CONTAINER } from "../../scripts/compose-monitoring.js"
 import { nginxConf } from "../../scripts/lb/Nginx.js"
 import type { Roster } from "../../src/schema/Roster.js"
 
@@ -22,7 +23,8 @@ export const testPort = (port: number): number => {
   if (port === 3306) return 3307
   if (port > 5000 && port < 5100) return 35000 + port - 5000
   if (port > 6000 && port < 6100) return 35100 + port - 6000
-  const fixed: Record<number, number> = { 80: 35281, 8080: 35280, [LB_HEALTH_PORT]: 35279, 8090: 35290, 10000: 35300, 10001: 35301 }
+  // 9100 is every server's METRICS_PORT, which the replica wrapper below replaces with its slot's.
+  const fixed: Record<number, number> = { 80: 35281, 8080: 35280, [LB_HEALTH_PORT]: 35279, 8090: 35290, 9100: 35291, [PROMETHEUS_PORT]: 35292, 10000: 35300, 10001: 35301 }
   const moved = fixed[port]
   if (moved === undefined) throw new Error(`no test port for ${port}: add one to test/compose/override.ts`)
   return moved
@@ -48,6 +50,26 @@ export const hostNetworkLbConf = (roster: Roster): string =>
     pidFile: "/tmp/nginx.pid",
     streamModule: { _tag: "ModulesEnabled" }
   })
+
+/**
+ * Prometheus's configuration on the host's network: no Docker DNS finds the replicas, so each user's first
+ * replica slot's /metrics is a static target (the test scrapes before it scales), and the dashboard's on its
+ * test port. The job names and rules are the generated configuration's (monitoring/prometheus/<roster>.yml).
+ */
+export const hostNetworkPrometheusConfig = (roster: Roster) => ({
+  global: { scrape_interval: "2s", evaluation_interval: "2s" },
+  rule_files: [RULES_IN_CONTAINER],
+  scrape_configs: [
+    { job_name: "scoreline-dashboard", static_configs: [{ targets: [`127.0.0.1:${testPort(8080)}`] }] },
+    {
+      job_name: "scoreline-server",
+      static_configs: roster.servers.map((entry) => ({
+        targets: [`127.0.0.1:${replicaMetricsPort(replicaPorts(entry.port)[0]!)}`],
+        labels: { service: serverService(entry) }
+      }))
+    }
+  ]
+})
 
 /** Compose reads `$$` as a literal `$`. */
 const literal = (text: string) => text.replaceAll("$", () => "$$")
@@ -92,11 +114,19 @@ const overrideService = (service: Service, dir: string): Record<string, unknown>
   return override
 }
 
-/** The override of `compose`: lb runs the config in file `lbConf`; the replicas' slot locks are in `dir`/replica-slots. */
-export const makeOverride = (compose: ComposeFile, secretsDir: string, dir: string, lbConf: string) => ({
+/**
+ * The override of `compose`: lb runs the config in file `lbConf`, Prometheus the one in `prometheusConf` with its
+ * UI on a test port; the replicas' slot locks are in `dir`/replica-slots.
+ */
+export const makeOverride = (compose: ComposeFile, secretsDir: string, dir: string, lbConf: string, prometheusConf: string) => ({
   services: Object.fromEntries(Object.entries(compose.services).map(([name, service]) => {
     const override = overrideService(service, dir)
     if (name === LB_SERVICE) override.volumes = [`${lbConf}:/etc/nginx/nginx.conf:ro`]
+    if (name === PROMETHEUS_SERVICE) {
+      override.volumes = [`${prometheusConf}:/etc/prometheus/prometheus.yml:ro`]
+      override.command = (service.command ?? []).map((flag) =>
+        flag.startsWith("--web.listen-address=") ? `--web.listen-address=127.0.0.1:${testPort(PROMETHEUS_PORT)}` : flag)
+    }
     return [name, override]
   })),
   secrets: Object.fromEntries(

@@ -5,13 +5,14 @@ import * as Path from "node:path"
 import { performance } from "node:perf_hooks"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Yaml from "yaml"
+import { PROMETHEUS_PORT } from "../../scripts/compose-monitoring.js"
 import { clientService, LAYOUT_ROSTERS, LB_SERVICE, layoutFile, readCompose, readRoster, serverService } from "../../scripts/compose-layouts.js"
 import { askPointsWithRetry } from "../../src/clients/PointsClient.js"
 import { Transport } from "../../src/layers/Transport.js"
 import { requestsServed } from "../support/metrics.js"
 import { ROOT } from "../support/processes.js"
 import { containersOf, ensureDocker, run, runOk, waitUntil } from "./docker.js"
-import { hostNetworkLbConf, makeOverride, replicaMetricsPort, replicaPorts, testPort } from "./override.js"
+import { hostNetworkLbConf, hostNetworkPrometheusConfig, makeOverride, replicaMetricsPort, replicaPorts, testPort } from "./override.js"
 
 /**
  * `npm run test:compose`: the real compose.yml and Dockerfile, run under Docker with local stand-ins for
@@ -28,7 +29,7 @@ if (unavailable !== undefined) {
 
 const PROJECT = "scoreline-test"
 const DIR = Path.join(ROOT, ".tmp/compose-test")
-const EVERY_PROFILE = ["--profile", "all", "--profile", "echo", "--profile", "messages", "--profile", "tools"]
+const EVERY_PROFILE = ["--profile", "all", "--profile", "echo", "--profile", "messages", "--profile", "tools", "--profile", "monitoring"]
 const seed000 = readRoster("seed000")
 const say = (line: string) => console.log(`compose: ${line}`)
 
@@ -80,7 +81,7 @@ describe.skipIf(unavailable !== undefined).sequential("docker compose", () => {
   beforeAll(async () => {
     // The stand-ins (cached by recipe) and the image itself, as users build it.
     let started = performance.now()
-    await runOk("bash", [Path.join(ROOT, "test/compose/standins/build.sh"), "node", "mysql", "phpmyadmin", "nginx"], { timeoutMs: 900_000 })
+    await runOk("bash", [Path.join(ROOT, "test/compose/standins/build.sh"), "node", "mysql", "phpmyadmin", "nginx", "prometheus"], { timeoutMs: 900_000 })
     say(`stand-ins ready in ${((performance.now() - started) / 1000).toFixed(1)} s`)
     started = performance.now()
     await runOk("docker", ["build", "--quiet", "--network", "host", "-t", "scoreline:0.1.0", "."], { timeoutMs: 900_000 })
@@ -99,7 +100,11 @@ describe.skipIf(unavailable !== undefined).sequential("docker compose", () => {
     for (const [file, roster] of [["compose.yml", "seed000"], ...LAYOUT_ROSTERS.map((r) => [layoutFile(r), r])] as const) {
       const lbConf = Path.join(DIR, `lb.${roster}.conf`)
       Fs.writeFileSync(lbConf, hostNetworkLbConf(readRoster(roster)))
-      Fs.writeFileSync(Path.join(DIR, `override.${file}`), Yaml.stringify(makeOverride(readCompose(file), Path.join(DIR, "secrets"), DIR, lbConf)))
+      const prometheusConf = Path.join(DIR, `prometheus.${roster}.yml`)
+      Fs.writeFileSync(prometheusConf, Yaml.stringify(hostNetworkPrometheusConfig(readRoster(roster))))
+      // Prometheus runs as nobody: its configuration must be readable by all.
+      Fs.chmodSync(prometheusConf, 0o644)
+      Fs.writeFileSync(Path.join(DIR, `override.${file}`), Yaml.stringify(makeOverride(readCompose(file), Path.join(DIR, "secrets"), DIR, lbConf, prometheusConf)))
       await writeRunFile(file)
     }
     await compose([...EVERY_PROFILE, "down", "-v", "--remove-orphans"])
@@ -179,6 +184,32 @@ describe.skipIf(unavailable !== undefined).sequential("docker compose", () => {
       const now = await pointsByUser()
       return seed000.servers.every((s) => (now.get(s.user) ?? 0) > (before.get(s.user) ?? 0)) || undefined
     }, 60_000)
+  })
+
+  it("profile monitoring: Prometheus (a stand-in from Debian's package) scrapes the dashboard and every server as up, with the four rules, and reads every user's points", async () => {
+    await composeOk(["--profile", "all", "--profile", "monitoring", "up", "-d", "prometheus"])
+    const api = `http://127.0.0.1:${testPort(PROMETHEUS_PORT)}/api/v1`
+    const get = async <A>(path: string): Promise<A | undefined> => {
+      const response = await fetch(`${api}/${path}`).catch(() => undefined)
+      return response?.ok ? ((await response.json()) as { data: A }).data : undefined
+    }
+    const targets = await waitUntil("every scrape target up", async () => {
+      const data = await get<{ activeTargets: Array<{ labels: Record<string, string>; health: string }> }>("targets")
+      const active = data?.activeTargets ?? []
+      return active.length === seed000.servers.length + 1 && active.every((target) => target.health === "up") ? active : undefined
+    }, 90_000)
+    expect(targets.filter((target) => target.labels.job === "scoreline-server").map((target) => target.labels.service).sort())
+      .toEqual(seed000.servers.map(serverService).sort())
+    const rules = await get<{ groups: Array<{ rules: Array<{ name: string; health: string }> }> }>("rules")
+    const loaded = rules!.groups.flatMap((group) => group.rules)
+    expect(loaded.map((rule) => rule.name).sort()).toEqual(["ScorelineDatabaseErrors", "ScorelinePointsStalled", "ScorelineServerDown", "ScorelineSlowRequests"])
+    for (const rule of loaded) expect(rule.health, rule.name).not.toBe("err")
+    const points = await waitUntil("every user's points in Prometheus", async () => {
+      const data = await get<{ result: Array<{ metric: Record<string, string> }> }>(`query?query=${encodeURIComponent("max by (user) (scoreline_user_points)")}`)
+      const users = (data?.result ?? []).map((series) => series.metric.user)
+      return seed000.servers.every((entry) => users.includes(entry.user)) ? users : undefined
+    }, 60_000)
+    expect(points.sort()).toEqual(seed000.servers.map((entry) => entry.user).sort())
   })
 
   it("--scale: a TCP and a UDP user as three replicas each, behind lb on their own ports; no request fails, each replica serves, the points stay exact", async () => {
