@@ -11,9 +11,6 @@ const timeseries = (title: string, unit: string, ...queries: Array<[expr: string
   new TimeseriesBuilder().title(title).unit(unit).datasource(PROMETHEUS).span(12).height(8)
     .targets(queries.map(([expr, legend]) => new DataqueryBuilder().expr(expr).legendFormat(legend)))
 
-/** Where the events stream's publish rate and backlog panel goes once the events issue lands (no series yet). */
-export const eventsPanels = (row: RowBuilder) => row
-
 export const scorelineDashboard = () =>
   new DashboardBuilder("scoreline").uid("scoreline").tags(["scoreline"]).refresh("30s").time({ from: "now-1h", to: "now" })
     .withPanel(timeseries("Points per user", "none", ["max by (user) (scoreline_user_points)", "{{user}}"]))
@@ -24,5 +21,11 @@ export const scorelineDashboard = () =>
     .withPanel(timeseries("Open connections", "none", ["sum by (transport) (scoreline_open_connections)", "{{transport}}"]))
     .withPanel(timeseries("Database errors", "ops", ["sum by (operation) (rate(scoreline_database_errors_total[5m]))", "{{operation}}"]))
     .withPanel(timeseries("Servers up (dashboard probe)", "none", ["max by (user, transport) (scoreline_server_up)", "{{user}} {{transport}}"], ["up", "{{job}} {{instance}}"]))
-    .withRow(eventsPanels(new RowBuilder("Events")))
+    // The events stream (docs/EVENTS.md): what the outboxes publish and the broker confirms, and what is still owed.
+    .withRow(new RowBuilder("Events"))
+    .withPanel(timeseries("Events published and confirmed per second", "ops",
+      ["sum(rate(scoreline_events_published_total[1m]))", "published"],
+      ["sum(rate(scoreline_events_confirmed_total[1m]))", "confirmed"],
+      ["sum(rate(scoreline_events_publish_errors_total[1m]))", "publish errors"]))
+    .withPanel(timeseries("Events owed (outbox backlog)", "none", ["sum by (instance) (scoreline_events_owed)", "{{instance}}"]))
     .build()

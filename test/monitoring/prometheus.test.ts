@@ -6,6 +6,7 @@ import { eventually, getJson } from "../dashboard/support.js"
 import { useCommands, usePrograms, useTempDir } from "../programs/harness.js"
 import { freePort, ROOT } from "../support/processes.js"
 import { PROMETHEUS, prometheusAvailable } from "../support/prometheus.js"
+import { RABBITMQ_URL } from "../support/rabbitmq.js"
 
 const URL_LINE = /message="dashboard at http:\/\/[\w.]+:(\d+)"/
 const RULES = Fs.readFileSync(Path.join(ROOT, "monitoring/rules.yml"), "utf8")
@@ -43,7 +44,9 @@ describe.skipIf(!prometheusAvailable)("a real Prometheus scraping a running stac
     const serverMetrics = await freePort()
     const server = start("server", {
       SERVER_USER: "erin", SERVER_PORT: "0", SERVER_HOST: "127.0.0.1", UPDATE_INTERVAL: "0.3",
-      METRICS_PORT: String(serverMetrics), DB_FILE: Path.join(tmp.path, "server.db")
+      METRICS_PORT: String(serverMetrics), DB_FILE: Path.join(tmp.path, "server.db"),
+      // Publishing events, so the events panels' series are there too.
+      BROKER_URL: RABBITMQ_URL, BROKER_EXCHANGE: "scoreline.test.monitoring"
     })
     await server.waitFor(/metrics listening/, 30_000)
 
