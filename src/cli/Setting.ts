@@ -22,6 +22,8 @@ export interface SettingSpec<A> {
   readonly description: string
   /** What `--help` calls a text value (`--host address`); numbers and choices name themselves. */
   readonly placeholder?: string
+  /** The value may carry a password (a URL with credentials): an error names the setting, never echoes the value. */
+  readonly secret?: boolean
 }
 
 /** A setting that is also a flag. */
@@ -40,10 +42,10 @@ const declare = (spec: SettingSpec<any>) => {
 export const declaredVariables = (): ReadonlySet<string> => new Set(DECLARED.keys())
 
 /** The text of a setting decoded, or why not (without the setting's name: the caller knows where it came from). */
-const decodeText = <A>(spec: Pick<SettingSpec<A>, "schema" | "default">, text: string | undefined): Either.Either<A, string> =>
+const decodeText = <A>(spec: Pick<SettingSpec<A>, "schema" | "default" | "secret">, text: string | undefined): Either.Either<A, string> =>
   text === undefined
     ? Either.left("is required but not set")
-    : Either.mapLeft(Schema.decodeEither(spec.schema)(text), (error) => `${message(error)}, got ${JSON.stringify(text)}`)
+    : Either.mapLeft(Schema.decodeEither(spec.schema)(text), (error) => spec.secret === true ? message(error) : `${message(error)}, got ${JSON.stringify(text)}`)
 
 const message = (error: ParseResult.ParseError) =>
   describeParseError(error).replace(/^Unable to decode .* into a number$/, "expected a number")

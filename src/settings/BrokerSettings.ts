@@ -20,7 +20,7 @@ const AmqpUrl = withEdges(
 )
 
 export const brokerSpecs = {
-  url: { env: "BROKER_URL", schema: AmqpUrl, description: "RabbitMQ to publish point-change events to (amqp://user:pass@host:5672/vhost); unset: events off" },
+  url: { env: "BROKER_URL", schema: AmqpUrl, description: "RabbitMQ to publish point-change events to (amqp://user:pass@host:5672/vhost); unset: events off", secret: true },
   urlFile: { env: "BROKER_URL_FILE", schema: NonEmptyText, description: "a file holding BROKER_URL (a Compose or Kubernetes secret); wins over BROKER_URL" },
   exchange: { env: "BROKER_EXCHANGE", schema: NonEmptyText, default: "scoreline.points", description: "the durable topic exchange events go to (routing keys points.<user>, control.<user>)" }
 } as const

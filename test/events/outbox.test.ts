@@ -152,10 +152,11 @@ describeRabbitMq("events", () => {
       for (const program of [printer, others, bodies]) expect((await stopWith(program, "SIGINT")).code).toBe(0)
     }, 90_000)
 
-    it("a bad BROKER_URL stops the server at start-up with one line naming it", async () => {
-      const running = server(uniqueUser("bad"), "http://127.0.0.1:5672", exchangeName())
+    it("a bad BROKER_URL stops the server at start-up with one line naming it, and never echoes its password", async () => {
+      const running = server(uniqueUser("bad"), "http://guest:hunter2-secret@127.0.0.1:5672", exchangeName())
       expect(await running.exited).toBe(1)
       expect(running.stderr()).toMatch(/BROKER_URL: expected an amqp:\/\/ or amqps:\/\/ URL/)
+      expect(running.stderr()).not.toContain("hunter2-secret")
     })
 
     it("an unreachable broker at start: the server answers anyway, with one warning", async () => {
