@@ -37,7 +37,7 @@ const percentile = (values: ReadonlyArray<number>, p: number) => {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 }
 
-const writeRoster = async (dir: string, users: number, run: string) => {
+export const writeRoster = async (dir: string, users: number, run: string) => {
   const file = Path.join(dir, `class-${users}-${run}.json`)
   const servers = (await freeFixedPorts(users)).map((port, i) => ({ user: `class${users}_${run}_${i}`, transport: "tcp", port }))
   Fs.writeFileSync(file, JSON.stringify({ name: `class${users}`, description: `bench: a class of ${users}`, servers }))

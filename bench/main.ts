@@ -1,4 +1,4 @@
-// npm run bench [-- [socket] [redis] [rest] [startup] [class]] [--quick] [--label NAME] [--embedded] [--no-write | --write]
+// npm run bench [-- [socket] [redis] [rest] [startup] [class] [events]] [--quick] [--label NAME] [--embedded] [--no-write | --write]
 //
 // Sections named: only those run (`npm run bench -- rest` runs the REST rows), and nothing is written unless
 // --write. None named: all of them.
@@ -14,6 +14,7 @@ import * as Path from "node:path"
 import { openDatabase } from "./database.js"
 import { buildLoadgen, type Mode } from "./loadgen.js"
 import { killAll, ROOT, start, tcpAsk } from "./procs.js"
+import { brokerAway, eventsRows } from "./events.js"
 import { redisRows, startRedis } from "./redis.js"
 import { restRows } from "./rest.js"
 import { type BenchRun, replaceBlock, runSection, summarySection } from "./report.js"
@@ -26,7 +27,7 @@ const value = (name: string, fallback: string) => {
   const at = args.indexOf(name)
   return at !== -1 && args[at + 1] !== undefined ? args[at + 1]! : fallback
 }
-const SECTIONS = ["socket", "redis", "rest", "startup", "class"] as const
+const SECTIONS = ["socket", "redis", "rest", "startup", "class", "events"] as const
 type Section = typeof SECTIONS[number]
 if (flag("--help")) {
   console.log(`usage: npm run bench [-- [${SECTIONS.join("] [")}]] [--quick] [--label NAME] [--embedded] [--no-write | --write]`)
@@ -117,6 +118,16 @@ const main = async () => {
       }
     }
 
+    let events: BenchRun["events"] = { skipped: "not run (section events not selected)" }
+    if (sections.has("events")) {
+      const users = 100
+      log(`events: a stack of ${users} users publishing to RabbitMQ`)
+      const away = await brokerAway()
+      // No broker on this machine: the row says so, the rest of the run stands.
+      events = away === undefined ? await eventsRows(database, tempDir, users, quick ? 5 : 20, log) : { skipped: away }
+      if (away !== undefined) log(`events: ${away}`)
+    }
+
     const run: BenchRun = {
       label,
       date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
@@ -131,7 +142,8 @@ const main = async () => {
       rest,
       redis,
       startup: startupResults,
-      stacks
+      stacks,
+      events
     }
     console.log(runSection(run))
     if (write) writeDocs(run)

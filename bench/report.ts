@@ -1,6 +1,7 @@
 // docs/BENCHMARKS.md from the runs in bench/results/<label>.json. The bench rewrites only its marked
 // blocks (<!-- bench:NAME begin --> … <!-- bench:NAME end -->); every other section is left as written.
 import { type ClassStackResult, classStackTable } from "./classStack.js"
+import type { EventsResult } from "./events.js"
 import type { Measured, RowResult, StackResult, StartupResult, Timing } from "./scenarios.js"
 
 export interface BenchRun {
@@ -23,6 +24,8 @@ export interface BenchRun {
   readonly startup: ReadonlyArray<StartupResult>
   /** Classes in one stack; runs recorded before issue 17 hold stacks of 1, 4 and 12 loaded servers instead. */
   readonly stacks: ReadonlyArray<ClassStackResult | StackResult>
+  /** Point-change events through RabbitMQ: a ticking stack's outbox against amqplib publishing alone. */
+  readonly events?: EventsResult | { readonly skipped: string }
 }
 
 const MODE_NAMES = { oneshot: "TCP one-shot", persistent: "TCP persistent", udp: "UDP", http: "HTTP GET /api/users" } as const
@@ -70,6 +73,18 @@ const redisTable = (run: BenchRun) => {
   ].join("\n")
 }
 
+const eventsTable = (run: BenchRun) => {
+  if (run.events === undefined) return ""
+  if ("skipped" in run.events) return run.events.skipped.startsWith("not run") ? "" : `Events row skipped: ${run.events.skipped}.`
+  const e = run.events
+  return [
+    `| events (${e.users} users, UPDATE_INTERVAL=${e.update_interval_s}, ${e.seconds} s) | events/s | slot boundary → receipt p50 ms | p99 ms | received | duplicates | owed at the end |`,
+    "|---|--:|--:|--:|--:|--:|--:|",
+    `| scoreline: a \`stack\`'s outbox (ledger → confirms) | ${e.scoreline.events_per_s.toFixed(1)} | ${int(e.scoreline.p50_ms)} | ${int(e.scoreline.p99_ms)} | ${e.scoreline.received} | ${e.scoreline.duplicates} | ${e.scoreline.owed_at_end} |`,
+    `| reference: amqplib publishing each boundary's batch with confirms | ${e.reference.events_per_s.toFixed(1)} | ${int(e.reference.p50_ms)} | ${int(e.reference.p99_ms)} | ${e.reference.received} | | |`
+  ].join("\n")
+}
+
 const startupTable = (run: BenchRun) =>
   [
     "| how it runs | start → listening | idle RSS | SIGTERM → exit |",
@@ -106,7 +121,8 @@ export const runSection = (run: BenchRun) =>
     loadTable(run),
     redisTable(run),
     run.startup.length === 0 ? "" : startupTable(run),
-    run.stacks.length === 0 ? "" : stacksTable(run.stacks)
+    run.stacks.length === 0 ? "" : stacksTable(run.stacks),
+    eventsTable(run)
   ].filter((part) => part !== "").join("\n\n")
 
 /** The issue's targets, one column per run (before, after). */

@@ -1,6 +1,6 @@
 import * as Path from "node:path"
 import { type ComposeFile, LB_HEALTH_PORT, LB_SERVICE, programOf, serverService, type Service } from "../../scripts/compose-layouts.js"
-import { PROMETHEUS_PORT, PROMETHEUS_SERVICE, RULES_IN_CONTAINER } from "../../scripts/compose-monitoring.js"
+import { GRAFANA_PORT, PROMETHEUS_PORT, PROMETHEUS_SERVICE, RULES_IN_CONTAINER } from "../../scripts/compose-monitoring.js"
 import { nginxConf } from "../../scripts/lb/Nginx.js"
 import type { Roster } from "../../src/schema/Roster.js"
 
@@ -23,8 +23,8 @@ export const testPort = (port: number): number => {
   if (port === 3306) return 3307
   if (port > 5000 && port < 5100) return 35000 + port - 5000
   if (port > 6000 && port < 6100) return 35100 + port - 6000
-  // 9100 is every server's METRICS_PORT, which the replica wrapper below replaces with its slot's.
-  const fixed: Record<number, number> = { 80: 35281, 8080: 35280, [LB_HEALTH_PORT]: 35279, 8090: 35290, 9100: 35291, [PROMETHEUS_PORT]: 35292, 10000: 35300, 10001: 35301 }
+  // 9100 is every server's METRICS_PORT, which the replica wrapper below replaces with its slot's; 3000 is Grafana's (never run here).
+  const fixed: Record<number, number> = { 80: 35281, 8080: 35280, [LB_HEALTH_PORT]: 35279, 8090: 35290, 9100: 35291, [PROMETHEUS_PORT]: 35292, [GRAFANA_PORT]: 35293, 10000: 35300, 10001: 35301 }
   const moved = fixed[port]
   if (moved === undefined) throw new Error(`no test port for ${port}: add one to test/compose/override.ts`)
   return moved
