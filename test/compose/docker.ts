@@ -121,3 +121,19 @@ export const containersOf = async (project: string): Promise<Array<Container>> =
     oomKilled: c.State.OOMKilled
   }))
 }
+
+/**
+ * Keeps the kernel from handing the test's fixed ports (35000-37999, test/compose/override.ts) to outgoing
+ * connections: on the host's network, any process's ephemeral port (Prometheus's scrapes, a parallel test's
+ * client) could otherwise take a port a container is about to listen on. A machine-wide setting that only root
+ * can write; elsewhere the test goes on without it, and says so.
+ */
+export const reserveTestPorts = (range = "35000-37999") => {
+  const file = "/proc/sys/net/ipv4/ip_local_reserved_ports"
+  try {
+    const current = Fs.readFileSync(file, "utf8").trim()
+    if (!current.split(",").includes(range)) Fs.writeFileSync(file, current === "" ? range : `${current},${range}`)
+  } catch (error) {
+    console.warn(`compose: could not reserve ports ${range} (${error instanceof Error ? error.message : String(error)}); a port may collide with an ephemeral one`)
+  }
+}

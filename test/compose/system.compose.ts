@@ -11,7 +11,7 @@ import { askPointsWithRetry } from "../../src/clients/PointsClient.js"
 import { Transport } from "../../src/layers/Transport.js"
 import { requestsServed } from "../support/metrics.js"
 import { ROOT } from "../support/processes.js"
-import { containersOf, ensureDocker, run, runOk, waitUntil } from "./docker.js"
+import { containersOf, ensureDocker, reserveTestPorts, run, runOk, waitUntil } from "./docker.js"
 import { hostNetworkLbConf, hostNetworkPrometheusConfig, makeOverride, replicaMetricsPort, replicaPorts, testPort } from "./override.js"
 
 /**
@@ -79,6 +79,7 @@ const RETRYING = { tries: 6, initialDelay: "200 millis", maxDelay: "1 second" } 
 
 describe.skipIf(unavailable !== undefined).sequential("docker compose", () => {
   beforeAll(async () => {
+    reserveTestPorts()
     // The stand-ins (cached by recipe) and the image itself, as users build it.
     let started = performance.now()
     await runOk("bash", [Path.join(ROOT, "test/compose/standins/build.sh"), "node", "mysql", "phpmyadmin", "nginx", "prometheus"], { timeoutMs: 900_000 })
