@@ -15,7 +15,8 @@ export default defineConfig({
       "test/servers/PointsServer.test.ts",
       "test/servers/PointsUpdates.test.ts",
       "test/layers/SessionSocket.test.ts",
-      "test/dashboard/live.test.ts"
+      "test/dashboard/live.test.ts",
+      "test/dashboard/WatcherState.test.ts"
     ],
     pool: "forks",
     testTimeout: 30_000
