@@ -4,7 +4,7 @@
  */
 export const ECHO_PIECE_BYTES = 16
 
-/** Seed 003's TCP client message: 91 bytes, so it comes back in six 16-byte pieces and one of 11. */
+/** Seed 003's TCP client message: 91 bytes, so it comes back in five 16-byte pieces and one of 11. */
 export const SEED_TCP_MESSAGE = "This is our message. It is very long but will only be transmitted in chunks of 16 at a time"
 
 /** Seed 003's UDP client message: 48 bytes, one datagram each way. */
