@@ -142,4 +142,78 @@ describe("points client", () => {
       expect(Either.isLeft(result) && result.left.message).toBe('tcp://memory:5001: not a points reply: "SSH-2.0-OpenSSH_9.6"')
       expect(yield* Ref.get(connections)).toBe(1)
     }).pipe(Effect.provide(TestLayers)))
+
+  // Each failure reason, as the one line a user reads (and whether it was retried).
+  const giveUp = (policyFor: typeof policy, advance: string, targetFor: Parameters<typeof askPointsWithRetry>[0] = target) =>
+    Effect.gen(function*() {
+      const asking = yield* Effect.fork(Effect.either(askPointsWithRetry(targetFor, policyFor)))
+      yield* TestClock.adjust(advance)
+      const result = yield* Fiber.join(asking)
+      if (Either.isRight(result)) throw new Error("expected a failure")
+      return result.left
+    })
+
+  it.scoped("Refused: an ERROR every time is retried, then named with the tries and the server's words", () =>
+    Effect.gen(function*() {
+      const connections = yield* fakeServer(() => "ERROR database unavailable\n")
+      const error = yield* giveUp({ ...policy, tries: 3 }, "30 seconds")
+      expect(error.reason).toBe("Refused")
+      expect(error.message).toBe("tcp://memory:5001: gave up after 3 tries: the server answered: ERROR database unavailable")
+      expect(yield* Ref.get(connections)).toBe(3)
+    }).pipe(Effect.provide(TestLayers)))
+
+  it.scoped("NoReply: a close without a reply every time is retried, then said so", () =>
+    Effect.gen(function*() {
+      const connections = yield* fakeServer(() => "")
+      const error = yield* giveUp({ ...policy, tries: 2 }, "30 seconds")
+      expect(error.reason).toBe("NoReply")
+      expect(error.message).toBe("tcp://memory:5001: gave up after 2 tries: the server closed without replying")
+      expect(yield* Ref.get(connections)).toBe(2)
+    }).pipe(Effect.provide(TestLayers)))
+
+  it.scoped("Unreachable: nothing listening, retried, the transport's words after the target", () =>
+    Effect.gen(function*() {
+      const error = yield* giveUp({ ...policy, tries: 2 }, "30 seconds")
+      expect(error.reason).toBe("Unreachable")
+      expect(error.message).toBe("tcp://memory:5001: gave up after 2 tries: cannot connect to memory:5001: ECONNREFUSED")
+    }).pipe(Effect.provide(TestLayers)))
+
+  it.scoped("Timeout: a server that never answers is given up on after the timeout, each try", () =>
+    Effect.gen(function*() {
+      const transport = yield* Transport
+      const listener = yield* transport.listenStream({ host: "memory", port: PORT })
+      const connections = yield* Ref.make(0)
+      yield* Effect.forkScoped(listener.serve(() => Effect.zipRight(Ref.update(connections, (n) => n + 1), Effect.never)))
+      const error = yield* giveUp({ ...policy, tries: 2 }, "60 seconds", { ...target, timeout: "3 seconds" })
+      expect(error.reason).toBe("Timeout")
+      expect(error.message).toBe("tcp://memory:5001: gave up after 2 tries: no reply within 3s")
+      expect(yield* Ref.get(connections)).toBe(2)
+    }).pipe(Effect.provide(TestLayers)))
+
+  it.scoped("a long non-points reply is quoted to 80 characters", () =>
+    Effect.gen(function*() {
+      yield* fakeServer(() => `${"x".repeat(200)}\n`)
+      const error = yield* giveUp(policy, "1 second")
+      expect(error.message).toBe(`tcp://memory:5001: not a points reply: "${"x".repeat(80)}"`)
+    }).pipe(Effect.provide(TestLayers)))
+
+  it.scoped("seed 001's dialect: get_data bare, then quit; a reply without a newline is complete once it parses", () =>
+    Effect.gen(function*() {
+      const transport = yield* Transport
+      const listener = yield* transport.listenStream({ host: "memory", port: PORT })
+      const heard: Array<string> = []
+      const hear = (chunk: Option.Option<Uint8Array>) => heard.push(Option.match(chunk, { onNone: () => "(end)", onSome: (bytes) => new TextDecoder().decode(bytes) }))
+      yield* Effect.forkScoped(listener.serve((connection) =>
+        Effect.gen(function*() {
+          hear(yield* connection.read)
+          // Seed 001's servers send the reply bare: no newline ends it.
+          yield* connection.write("User: Afif | Points: 30 | Last Update: 2024-01-02 03:04:05")
+          hear(yield* connection.read)
+        })
+      ))
+      const answer = yield* askPointsWithRetry({ ...target, dialect: "get_data" }, policy)
+      expect(answer.reply.points).toBe(30)
+      expect(answer.line).toBe("User: Afif | Points: 30 | Last Update: 2024-01-02 03:04:05")
+      expect(heard).toEqual(["get_data", "quit"])
+    }).pipe(Effect.provide(TestLayers)))
 })
