@@ -16,7 +16,8 @@ export default defineConfig({
       "test/servers/PointsUpdates.test.ts",
       "test/layers/SessionSocket.test.ts",
       "test/dashboard/live.test.ts",
-      "test/dashboard/WatcherState.test.ts"
+      "test/dashboard/WatcherState.test.ts",
+      "test/layers/ClaimPlan.test.ts"
     ],
     pool: "forks",
     testTimeout: 30_000
