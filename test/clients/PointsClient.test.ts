@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Fiber, Layer, Option, Random, Ref, TestClock } from "effect"
+import { type Duration, Effect, Either, Fiber, Layer, Option, Random, Ref, TestClock } from "effect"
 import { Db } from "../../src/layers/Db.js"
-import { askPointsWithRetry, pollPoints } from "../../src/clients/PointsClient.js"
+import { askPointsWithRetry, pollPoints, type PointsTarget, type RetryPolicy } from "../../src/clients/PointsClient.js"
 import { servePoints } from "../../src/servers/PointsServer.js"
 import { Metrics } from "../../src/layers/Metrics.js"
 import { Ticker } from "../../src/layers/Ticker.js"
@@ -144,7 +144,7 @@ describe("points client", () => {
     }).pipe(Effect.provide(TestLayers)))
 
   // Each failure reason, as the one line a user reads (and whether it was retried).
-  const giveUp = (policyFor: typeof policy, advance: string, targetFor: Parameters<typeof askPointsWithRetry>[0] = target) =>
+  const giveUp = (policyFor: RetryPolicy, advance: Duration.DurationInput, targetFor: PointsTarget = target) =>
     Effect.gen(function*() {
       const asking = yield* Effect.fork(Effect.either(askPointsWithRetry(targetFor, policyFor)))
       yield* TestClock.adjust(advance)
