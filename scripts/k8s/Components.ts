@@ -39,11 +39,19 @@ export interface ServiceMonitor {
   readonly metadata: { readonly name: string; readonly namespace: string; readonly labels: Record<string, string> }
   readonly spec: {
     readonly selector: { readonly matchLabels: Record<string, string> }
+    /** The Service label whose value becomes the targets' `job` (else the Service's name). */
+    readonly jobLabel?: string
     readonly endpoints: ReadonlyArray<{ readonly port: string; readonly path: string; readonly interval: string }>
   }
 }
 
 export const METRICS_LABEL = "scoreline/metrics"
+/**
+ * The servers' targets get job `scoreline-server`, as under Compose: ScorelineServerDown matches
+ * `up{job=~"scoreline-server.*"}`, and prometheus-operator would otherwise name the job after the Service.
+ */
+export const JOB_LABEL = "scoreline/job"
+export const SERVER_JOB = "scoreline-server"
 
 /**
  * One headless Service over every server pod's metrics port, so the per-user Services stay single-protocol
@@ -52,7 +60,7 @@ export const METRICS_LABEL = "scoreline/metrics"
 export const pointsMetricsService: IService = {
   apiVersion: "v1",
   kind: "Service",
-  metadata: { name: "scoreline-points-metrics", namespace: NAMESPACE, labels: { ...labels("points-server"), [METRICS_LABEL]: "points" } },
+  metadata: { name: "scoreline-points-metrics", namespace: NAMESPACE, labels: { ...labels("points-server"), [METRICS_LABEL]: "points", [JOB_LABEL]: SERVER_JOB } },
   spec: {
     clusterIP: "None",
     selector: selectorLabels("points-server"),
@@ -60,15 +68,15 @@ export const pointsMetricsService: IService = {
   }
 }
 
-const serviceMonitor = (name: string, matchLabels: Record<string, string>, port: string): ServiceMonitor => ({
+const serviceMonitor = (name: string, matchLabels: Record<string, string>, port: string, jobLabel?: string): ServiceMonitor => ({
   apiVersion: "monitoring.coreos.com/v1",
   kind: "ServiceMonitor",
   metadata: { name, namespace: NAMESPACE, labels: { "app.kubernetes.io/part-of": "scoreline" } },
-  spec: { selector: { matchLabels }, endpoints: [{ port, path: "/metrics", interval: "30s" }] }
+  spec: { selector: { matchLabels }, ...(jobLabel === undefined ? {} : { jobLabel }), endpoints: [{ port, path: "/metrics", interval: "30s" }] }
 })
 
 export const serviceMonitors: ReadonlyArray<ServiceMonitor> = [
-  serviceMonitor("scoreline-points", { [METRICS_LABEL]: "points" }, "metrics"),
+  serviceMonitor("scoreline-points", { [METRICS_LABEL]: "points" }, "metrics", JOB_LABEL),
   serviceMonitor(DASHBOARD, selectorLabels("dashboard"), "http")
 ]
 

@@ -1,6 +1,7 @@
 import type { Roster } from "../../src/schema/Roster.js"
 import { dashboardDeployment, dashboardService, migrateJob, namespace } from "./Common.js"
 import { ingress, mysqlService, mysqlStatefulSet, pointsMetricsService, serviceMonitors } from "./Components.js"
+import { grafanaDashboardConfigMap, prometheusRule, RULES_FILE } from "./Monitoring.js"
 import { MYSQL, NAMESPACE, SETTINGS, slugsOf } from "./Names.js"
 import { clientDeployment, serverDeployment, serverDisruptionBudget, serverService, type ServerOptions } from "./Servers.js"
 import { secretTemplate, settingsEnv } from "./Settings.js"
@@ -101,8 +102,10 @@ export const layoutOverlayFiles = (dir: string, commonDir: string, roster: Roste
 export const componentFiles = (dir: string): Array<ManifestFile> => [
   component(`${dir}/ingress`, { resources: ["ingress.yaml"] }),
   { path: `${dir}/ingress/ingress.yaml`, text: yamlFile("scripts/k8s/Components.ts", [ingress]) },
-  component(`${dir}/monitoring`, { resources: ["service-monitor.yaml"] }),
+  component(`${dir}/monitoring`, { resources: ["service-monitor.yaml", "prometheus-rule.yaml", "grafana-dashboard.yaml"] }),
   { path: `${dir}/monitoring/service-monitor.yaml`, text: yamlFile("scripts/k8s/Components.ts", [pointsMetricsService, ...serviceMonitors]) },
+  { path: `${dir}/monitoring/prometheus-rule.yaml`, text: yamlFile(`${RULES_FILE} (scripts/k8s/Monitoring.ts)`, [prometheusRule()]) },
+  { path: `${dir}/monitoring/grafana-dashboard.yaml`, text: yamlFile("monitoring/grafana/scoreline.json (scripts/k8s/Monitoring.ts)", [grafanaDashboardConfigMap()]) },
   component(`${dir}/mysql`, {
     resources: ["mysql.yaml"],
     configMapGenerator: [{ name: SETTINGS, behavior: "merge", literals: [`DB_HOST=${MYSQL}`] }]

@@ -22,7 +22,7 @@ const validatable = kubeObjects.filter(({ object }) => !CUSTOM.has(object.apiVer
 describe("deploy/kubernetes against the Kubernetes API schemas", () => {
   it("has the objects the issue asks for", () => {
     const kinds = new Set(kubeObjects.map(({ object }) => object.kind))
-    for (const kind of ["Namespace", "Secret", "Job", "Deployment", "Service", "PodDisruptionBudget", "Ingress", "StatefulSet", "ServiceMonitor"]) {
+    for (const kind of ["Namespace", "Secret", "Job", "Deployment", "Service", "PodDisruptionBudget", "Ingress", "StatefulSet", "ServiceMonitor", "PrometheusRule", "ConfigMap"]) {
       expect(kinds, kind).toContain(kind)
     }
   })
@@ -80,7 +80,8 @@ describe.skipIf(!kubectl)("what kubectl kustomize renders", () => {
     const names = rendered.map((o) => `${o.kind}/${o.metadata.name}`)
     expect(names).toContain("Deployment/points-afif")
     expect(names).not.toContain("Deployment/points-ikhwan")
-    const settings = rendered.find((o) => o.kind === "ConfigMap")!
+    // kustomize's generator names it scoreline-settings-<hash>; the dashboard's ConfigMap is the other one.
+    const settings = rendered.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("scoreline-settings"))!
     expect(settings.data!.ROSTER).toBe("seed001")
     // Every reference to the settings follows the generated name (its hash), or pods would not start.
     for (const workload of rendered) {
@@ -103,9 +104,10 @@ describe.skipIf(!kubectl)("what kubectl kustomize renders", () => {
       ].join("\n")
     )
     const rendered = render(scratch)
-    const settings = rendered.find((o) => o.kind === "ConfigMap")!
+    // kustomize's generator names it scoreline-settings-<hash>; the dashboard's ConfigMap is the other one.
+    const settings = rendered.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("scoreline-settings"))!
     expect(settings.data!.DB_HOST).toBe("scoreline-mysql")
-    expect(rendered.map((o) => o.kind)).toEqual(expect.arrayContaining(["StatefulSet", "Ingress", "ServiceMonitor"]))
+    expect(rendered.map((o) => o.kind)).toEqual(expect.arrayContaining(["StatefulSet", "Ingress", "ServiceMonitor", "PrometheusRule"]))
     for (const object of rendered) {
       expect(object.metadata.namespace ?? "scoreline", `${object.kind} ${object.metadata.name}`).toBe("scoreline")
       if (!CUSTOM.has(object.apiVersion)) await validateObject(object)
