@@ -1,6 +1,7 @@
 import type { Roster } from "../../src/schema/Roster.js"
 import { dashboardDeployment, dashboardService, migrateJob, namespace } from "./Common.js"
 import { ingress, mysqlService, mysqlStatefulSet, pointsMetricsService, serviceMonitors } from "./Components.js"
+import { brokerPatch } from "./Events.js"
 import { grafanaDashboardConfigMap, prometheusRule, RULES_FILE } from "./Monitoring.js"
 import { MYSQL, NAMESPACE, SETTINGS, slugsOf } from "./Names.js"
 import { clientDeployment, serverDeployment, serverDisruptionBudget, serverService, type ServerOptions } from "./Servers.js"
@@ -25,6 +26,11 @@ export interface Kustomization {
     readonly behavior?: "merge"
     readonly envs?: ReadonlyArray<string>
     readonly literals?: ReadonlyArray<string>
+  }>
+  /** Patches of the including overlay's objects, each on the objects `target` selects. */
+  readonly patches?: ReadonlyArray<{
+    readonly target: { readonly kind: string; readonly labelSelector: string }
+    readonly patch: string
   }>
 }
 
@@ -110,7 +116,8 @@ export const componentFiles = (dir: string): Array<ManifestFile> => [
     resources: ["mysql.yaml"],
     configMapGenerator: [{ name: SETTINGS, behavior: "merge", literals: [`DB_HOST=${MYSQL}`] }]
   }),
-  { path: `${dir}/mysql/mysql.yaml`, text: yamlFile("scripts/k8s/Components.ts", [mysqlStatefulSet, mysqlService]) }
+  { path: `${dir}/mysql/mysql.yaml`, text: yamlFile("scripts/k8s/Components.ts", [mysqlStatefulSet, mysqlService]) },
+  component(`${dir}/events`, { patches: [brokerPatch] })
 ]
 
 /** A kustomization over others: the base with the in-cluster MySQL and the Ingress, to try on kind or minikube. */

@@ -28,6 +28,7 @@ export const NODE_UID = 1000
 export const SECRETS_DIR = "/run/secrets/scoreline"
 export const DB_PASSWORD_KEY = "db-password"
 export const ADMIN_TOKEN_KEY = "admin-token"
+export const BROKER_URL_KEY = "broker-url"
 export const MYSQL_ROOT_PASSWORD_KEY = "mysql-root-password"
 
 /**

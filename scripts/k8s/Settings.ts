@@ -1,5 +1,5 @@
 import type { ISecret } from "kubernetes-models/v1/Secret"
-import { ADMIN_TOKEN_KEY, DB_PASSWORD_KEY, MYSQL_ROOT_PASSWORD_KEY, SECRETS_DIR, SHUTDOWN_TIMEOUT_SECONDS } from "./Pod.js"
+import { ADMIN_TOKEN_KEY, BROKER_URL_KEY, DB_PASSWORD_KEY, MYSQL_ROOT_PASSWORD_KEY, SECRETS_DIR, SHUTDOWN_TIMEOUT_SECONDS } from "./Pod.js"
 import { NAMESPACE, SECRETS } from "./Names.js"
 
 /**
@@ -59,6 +59,8 @@ export const secretTemplate: ISecret = {
     // Optional: the dashboard's ADMIN_TOKEN for pause/resume/reset; without it those answer 403.
     [ADMIN_TOKEN_KEY]: "",
     // Only with components/mysql: the in-cluster MySQL's root password.
-    [MYSQL_ROOT_PASSWORD_KEY]: ""
+    [MYSQL_ROOT_PASSWORD_KEY]: "",
+    // Only with components/events: the broker's amqp:// URL, user and password included (BROKER_URL).
+    [BROKER_URL_KEY]: ""
   }
 }

@@ -75,6 +75,34 @@ describe.skipIf(!kubectl)("what kubectl kustomize renders", () => {
     }
   })
 
+  it("components/events gives every points server, and nothing else, BROKER_URL from the Secret's broker-url", () => {
+    const dir = Path.join(scratch, "events")
+    Fs.mkdirSync(dir, { recursive: true })
+    Fs.writeFileSync(Path.join(dir, "kustomization.yaml"), [
+      "apiVersion: kustomize.config.k8s.io/v1beta1",
+      "kind: Kustomization",
+      `resources: [${Path.relative(dir, Path.join(TREE, "base"))}]`,
+      `components: [${Path.relative(dir, Path.join(TREE, "components/events"))}]`,
+      ""
+    ].join("\n"))
+    const without = render(Path.join(TREE, "base"))
+    const rendered = render(dir)
+    const brokerOf = (object: KubeObject) => containersOf(object).map((c) => (c.env ?? []).find((e: any) => e.name === "BROKER_URL"))
+    const servers = rendered.filter((o) => o.kind === "Deployment" && o.metadata.labels?.["app.kubernetes.io/component"] === "points-server")
+    expect(servers.length).toBeGreaterThan(0)
+    for (const server of servers) {
+      expect(brokerOf(server), server.metadata.name).toEqual([{ name: "BROKER_URL", valueFrom: { secretKeyRef: { name: "scoreline-secrets", key: "broker-url" } } }])
+      // The patch adds to the container's environment; what the base sets stays.
+      const before = without.find((o) => o.kind === "Deployment" && o.metadata.name === server.metadata.name)!
+      for (const variable of containersOf(before)[0].env ?? []) expect(containersOf(server)[0].env, server.metadata.name).toContainEqual(variable)
+    }
+    for (const other of rendered.filter((o) => o.kind === "Deployment" && !servers.includes(o))) {
+      expect(brokerOf(other).filter(Boolean), other.metadata.name).toEqual([])
+    }
+    const template = parseYamlFile(Fs.readFileSync(Path.join(TREE, "base/common/secret.template.yaml"), "utf8"))[0] as KubeObject
+    expect(Object.keys(template.stringData ?? {})).toContain("broker-url")
+  })
+
   it("a layout overlay runs its own servers instead of the base's, and tells the dashboard its roster", () => {
     const rendered = render(Path.join(TREE, "overlays/seed001"))
     const names = rendered.map((o) => `${o.kind}/${o.metadata.name}`)
