@@ -1,6 +1,6 @@
 import * as Net from "node:net"
 import { describe, expect, it } from "vitest"
-import { freePort } from "../support/processes.js"
+import { freePort, unusedPort } from "../support/processes.js"
 import {
   commaReply,
   eventually,
@@ -88,7 +88,7 @@ describe.concurrent("client program", () => {
   })
 
   it("gives up after CLIENT_TRIES when nothing listens: non-zero exit and one clear line", async () => {
-    const port = await freePort()
+    const port = await unusedPort()
     const client = start("client", {
       TARGET_HOST: LOOPBACK,
       TARGET_PORT: String(port),

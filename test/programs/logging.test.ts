@@ -1,13 +1,13 @@
 import { spawnSync } from "node:child_process"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
-import { freePort, ROOT, startCommand } from "../support/processes.js"
+import { ROOT, startCommand, unusedPort } from "../support/processes.js"
 import { usePrograms } from "./harness.js"
 
 /** A client with nothing to talk to: it logs a warning per failed try, then fails with its one line. */
 const failingClient = async (env: Record<string, string>) => ({
   TARGET_HOST: "127.0.0.1",
-  TARGET_PORT: String(await freePort()),
+  TARGET_PORT: String(await unusedPort()),
   CLIENT_TRIES: "2",
   CLIENT_RETRY_DELAY: "0.05",
   ...env

@@ -1,6 +1,6 @@
 import * as Net from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { canBind, freePort, programCommand, runCommand, type Running, startProgram, stopWith } from "../support/processes.js"
+import { canBind, programCommand, unusedPort, runCommand, type Running, startProgram, stopWith } from "../support/processes.js"
 
 const RECEIPT = /^Server received at (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}): ([\s\S]*)$/
 
@@ -83,7 +83,7 @@ describe("message-server and message-client", () => {
 
 describe("message-client without a server", () => {
   it("prints one error line and exits non-zero, in both modes", async () => {
-    const port = String(await freePort())
+    const port = String(await unusedPort())
     for (const result of [await messageClient(["--port", port, "hi"]), await messageClient(["--port", port], "hi\n")]) {
       expect(result.code).not.toBe(0)
       expect(result.stderr.split("\n").filter((line) => line.startsWith("error:"))).toEqual([

@@ -159,6 +159,12 @@ export const freeFixedPorts = async (count: number): Promise<Array<number>> => {
   return ports
 }
 
+/**
+ * A port nothing listens on, for a test of "nothing answers": from the fixed range, below the kernel's ephemeral
+ * range, so no program of a parallel test binding port 0 can be given it between the check and the connect.
+ */
+export const unusedPort = async (): Promise<number> => (await freeFixedPorts(1))[0]!
+
 /** Sends `signal` and waits for the program to exit: its exit code, and how long it took after the signal. */
 export const stopWith = async (program: Running, signal: NodeJS.Signals = "SIGTERM") => {
   const signalled = performance.now()
