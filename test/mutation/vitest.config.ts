@@ -14,6 +14,7 @@ export default defineConfig({
       "test/servers/PointsSession.test.ts",
       "test/servers/PointsServer.test.ts",
       "test/servers/PointsUpdates.test.ts",
+      "test/servers/PointsState.test.ts",
       "test/layers/SessionSocket.test.ts",
       "test/dashboard/live.test.ts",
       "test/dashboard/WatcherState.test.ts",
