@@ -8,16 +8,25 @@ import { withoutSettings } from "./cleanEnv.js"
 
 export const ROOT = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "../..")
 
-/** A port that was free a moment ago (bind 0, read it, close). */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = Net.createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as Net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
+/**
+ * A port free now that no other test is handed: ports a kernel gives out for port 0 (the ephemeral range) would
+ * be free again the moment this returned, for any parallel test to be given too (two tests once got 38003).
+ * So each vitest worker takes its own slice of OWN_PORTS, below the ephemeral range, in turn, skipping a port
+ * something still holds.
+ */
+export const freePort = async (): Promise<number> => {
+  const worker = Math.max(0, Number(process.env.VITEST_POOL_ID ?? 1) - 1) % OWN_SLICES
+  const from = OWN_PORTS.from + worker * OWN_SLICE
+  for (let tried = 0; tried < OWN_SLICE; tried++) {
+    const port = from + (nextOwn++ % OWN_SLICE)
+    if ((await canBind("tcp", port)) && (await canBind("udp", port))) return port
+  }
+  throw new Error(`no free port in ${from}-${from + OWN_SLICE - 1}`)
+}
+const OWN_PORTS = { from: 20_000, to: 26_000 } as const
+const OWN_SLICE = 500
+const OWN_SLICES = (OWN_PORTS.to - OWN_PORTS.from) / OWN_SLICE
+let nextOwn = 0
 
 export interface Running {
   readonly child: ChildProcess
@@ -139,8 +148,8 @@ export const canBind = (transport: "tcp" | "udp", port: number): Promise<boolean
     }
   })
 
-/** Below Linux's ephemeral range (32768-60999), where no outgoing connection's port can take a listener's. */
-const FIXED_PORTS = { from: 20_000, to: 32_000 } as const
+/** Below Linux's ephemeral range (32768-60999), where no outgoing connection's port can take a listener's; above freePort's. */
+const FIXED_PORTS = { from: 26_000, to: 32_000 } as const
 
 /**
  * `count` distinct ports that TCP and UDP can bind on loopback now, for a roster of many servers. `freePort`
