@@ -6,6 +6,8 @@ import { createHash, timingSafeEqual } from "node:crypto"
 import { Db, type DbError } from "../layers/Db.js"
 import { DashboardApi } from "../schema/DashboardApi.js"
 import { ControlFailed, ControlForbidden, ControlNotFound, ControlUnauthorized } from "../schema/DashboardPayloads.js"
+import { ControlEvent } from "../schema/PointEvent.js"
+import type { PublishControl } from "./ControlEvents.js"
 import { Watcher } from "./Watcher.js"
 
 const digest = (text: string) => createHash("sha256").update(text).digest()
@@ -49,7 +51,7 @@ const respond = <A, R>(effect: Effect.Effect<A, ControlError, R>) =>
   Effect.catchAll(effect, (error) => Effect.succeed(HttpServerResponse.unsafeJson({ error: error.error }, { status: STATUS.get(error.constructor) ?? 500 })))
 
 /** Pause/resume and reset: state in the database, which every server reads back within its REFRESH_INTERVAL. */
-export const ControlHandlers = (adminToken: Redacted.Redacted<string>) =>
+export const ControlHandlers = (adminToken: Redacted.Redacted<string>, publishControl: PublishControl) =>
   HttpApiBuilder.group(DashboardApi, "control", (handlers) =>
     Effect.gen(function*() {
       const watcher = yield* Watcher
@@ -64,6 +66,10 @@ export const ControlHandlers = (adminToken: Redacted.Redacted<string>) =>
             return yield* Effect.fail(new ControlNotFound({ error: `no user named ${JSON.stringify(username)}` }))
           }
         })
+      // After the write has committed: the event reports what the database now holds.
+      const published = (user: string, action: ControlEvent["action"]) =>
+        Effect.flatMap(Effect.orElseSucceed(db.now, () => undefined), (recorded_at) =>
+          recorded_at === undefined ? Effect.void : publishControl(new ControlEvent({ user, action, recorded_at })))
       return handlers
         .handle("userStatus", ({ path }) =>
           Effect.flatMap(watcher.current, (view) =>
@@ -77,6 +83,7 @@ export const ControlHandlers = (adminToken: Redacted.Redacted<string>) =>
             const paused = yield* write("reading the pause", db.isPaused(path.username))
             yield* write("setting the pause", db.setPaused(path.username, !paused))
             yield* Effect.logInfo(paused ? "user resumed" : "user paused").pipe(Effect.annotateLogs({ user: path.username }))
+            yield* published(path.username, paused ? "resume" : "pause")
             yield* watcher.refreshNow
             return { success: true as const, username: path.username, status: paused ? "active" as const : "paused" as const }
           }).pipe(respond))
@@ -86,6 +93,7 @@ export const ControlHandlers = (adminToken: Redacted.Redacted<string>) =>
             yield* existing(path.username)
             yield* write("resetting the points", db.resetPoints(path.username))
             yield* Effect.logInfo("user reset").pipe(Effect.annotateLogs({ user: path.username }))
+            yield* published(path.username, "reset")
             yield* watcher.refreshNow
             return { success: true as const, username: path.username, message: `points of ${path.username} reset to 0` }
           }).pipe(respond))

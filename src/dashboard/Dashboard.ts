@@ -11,6 +11,7 @@ import { DashboardApi } from "../schema/DashboardApi.js"
 import type { RosterEntry } from "../schema/Roster.js"
 import { HttpListener } from "../servers/HttpListener.js"
 import { ControlHandlers } from "./ControlHandlers.js"
+import { noControlEvents, type PublishControl } from "./ControlEvents.js"
 import { dashboardMetrics } from "./DashboardMetrics.js"
 import { type FastReads, makeFastReads } from "./FastReads.js"
 import { PageRoutes } from "./PageRoutes.js"
@@ -28,6 +29,8 @@ export interface DashboardOptions {
   readonly timeZone: DateTime.TimeZone
   /** Answer the plain read GETs before the router (FastReads); default true. Off: every request takes the router. */
   readonly fastReads?: boolean
+  /** Where resets, pauses and resumes go as events (ControlEvents.ts); default: nowhere. */
+  readonly publishControl?: PublishControl
 }
 
 /** Counts every answer by method and status; a request no route matched is a 404, a defect a 500. */
@@ -53,7 +56,7 @@ const httpLayer = (options: DashboardOptions, fastReads: FastReads | undefined) 
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     Layer.provide(HttpApiBuilder.api(DashboardApi)),
     Layer.provide(ScoresHandlers(options.timeZone)),
-    Layer.provide(ControlHandlers(options.adminToken)),
+    Layer.provide(ControlHandlers(options.adminToken, options.publishControl ?? noControlEvents)),
     Layer.provideMerge(HttpListener({ host: options.host, port: options.port, ...(fastReads === undefined ? {} : { front: fastReads.handle }) }))
   )
 

@@ -9,6 +9,8 @@ import { Metrics } from "../layers/Metrics.js"
 import { Transport } from "../layers/Transport.js"
 import { adminTokenOf } from "../settings/DashboardSettings.js"
 import { DbSettings } from "../settings/DbSettings.js"
+import { BrokerSettings } from "../settings/BrokerSettings.js"
+import { controlPublisher } from "../dashboard/ControlEvents.js"
 
 // The dashboard alone, over the same database as the servers (which may run in other processes or
 // containers): the live page, the REST API, user control and /metrics.
@@ -21,15 +23,18 @@ const dashboard = Command.make(
       Effect.gen(function*() {
         const roster = yield* loadRoster(settings.roster)
         const { timeZone } = yield* DbSettings
+        // With a broker, resets, pauses and resumes are published as control.<user> events too.
+        const publishControl = yield* controlPublisher(yield* BrokerSettings)
         return yield* serveDashboard({
           ...settings,
           adminToken,
           host: settings.httpHost,
           port: settings.httpPort,
           roster: roster.servers,
-          timeZone
+          timeZone,
+          publishControl
         })
-      }).pipe(Effect.provide(Layer.mergeAll(Db.layerConfig(DbSettings), Metrics.layer, Transport.layer))))
+      }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(Db.layerConfig(DbSettings), Metrics.layer, Transport.layer))))
 )
 
 runProgram(PROGRAMS.dashboard, dashboard)

@@ -1,6 +1,7 @@
 import * as Command from "@effect/cli/Command"
 import { Effect, Layer } from "effect"
 import { bindDashboard } from "../dashboard/Dashboard.js"
+import { controlPublisher } from "../dashboard/ControlEvents.js"
 import { Db } from "../layers/Db.js"
 import { Metrics } from "../layers/Metrics.js"
 import { bindEchoServer } from "../servers/EchoServer.js"
@@ -40,6 +41,7 @@ const stack = Command.make("stack", PROGRAMS.stack.flags, (settings) =>
       const dashboard = http !== undefined
         ? [yield* Effect.gen(function*() {
           const { timeZone } = yield* DbSettings
+          const publishControl = yield* controlPublisher(yield* BrokerSettings)
           return yield* bindDashboard({
             ...http,
             host: http.httpHost,
@@ -47,7 +49,8 @@ const stack = Command.make("stack", PROGRAMS.stack.flags, (settings) =>
             roster: roster.servers,
             probeHost: clientHost,
             refreshInterval: settings.refreshInterval,
-            timeZone
+            timeZone,
+            publishControl
           })
         })]
         : []

@@ -69,10 +69,10 @@ export const PROGRAMS = {
   ),
   dashboard: program(
     "dashboard",
-    "The web dashboard: a live page, a REST API (/api, OpenAPI at /openapi.json, Swagger UI at /docs), user control and /metrics, over the points database. " +
-      DB_SETTINGS_HELP,
+    "The web dashboard: a live page, a REST API (/api, OpenAPI at /openapi.json, Swagger UI at /docs), user control and /metrics, over the points database. With BROKER_URL, resets, pauses and resumes are also published as control.<user> events. " +
+      DB_SETTINGS_HELP + EVENTS_HELP,
     { ...dashboardOptions, roster: stackOptions.roster, refreshInterval: sharedServerOptions.refreshInterval },
-    [DATABASE]
+    [DATABASE, EVENTS]
   ),
   migrate: program("migrate", "Runs the database migrations once and exits 0 (the compose `migrate` job). " + DB_SETTINGS_HELP, {}, [DATABASE]),
   events: program(

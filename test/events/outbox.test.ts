@@ -6,7 +6,7 @@ import { Broker, type OutgoingMessage } from "../../src/layers/Broker.js"
 import { Db } from "../../src/layers/Db.js"
 import { Metrics } from "../../src/layers/Metrics.js"
 import { publishOwedEvents } from "../../src/servers/EventOutbox.js"
-import { eventually, listeningPort, uniqueUser, usePrograms } from "../programs/harness.js"
+import { eventually, httpPortOf, listeningPort, uniqueUser, usePrograms } from "../programs/harness.js"
 import { describeMariaDb, useTestDatabase } from "../support/mariadb.js"
 import { stopWith } from "../support/processes.js"
 import { startProxy } from "../support/proxy.js"
@@ -151,6 +151,31 @@ describeRabbitMq("events", () => {
       expect(others.stdout()).toBe("")
       for (const program of [printer, others, bodies]) expect((await stopWith(program, "SIGINT")).code).toBe(0)
     }, 90_000)
+
+    it("the dashboard publishes a pause, a resume and a reset as control.<user> events, after the write", async () => {
+      const exchange = exchangeName()
+      const { received } = await consumer(exchange)
+      const user = uniqueUser("ctl")
+      const dashboard = start("dashboard", {
+        ...db.env(), HTTP_PORT: "0", HTTP_HOST: "127.0.0.1", ADMIN_TOKEN: "t0ken", BROKER_URL: RABBITMQ_URL, BROKER_EXCHANGE: exchange
+      })
+      const port = await httpPortOf(dashboard)
+      // After the dashboard's start, which migrated the database.
+      await db.query("INSERT INTO scores (user, points, datetime_stamp) VALUES (?, 5, '2026-12-04 00:00:00')", [user])
+      const post = (path: string) => fetch(`http://127.0.0.1:${port}/api/users/${user}/${path}`, { method: "POST", headers: { authorization: "Bearer t0ken" } })
+      for (const path of ["toggle", "toggle", "reset"]) expect((await post(path)).status).toBe(200)
+      const events = await eventually("three control events", async () => (received.length >= 3 ? received : undefined), 20_000)
+      expect(events.map((m) => [m.routingKey, m.body.action])).toEqual([[`control.${user}`, "pause"], [`control.${user}`, "resume"], [`control.${user}`, "reset"]])
+      for (const message of events) {
+        expect(Object.keys(message.body).sort()).toEqual(["action", "recorded_at", "user"])
+        expect(message.body.user).toBe(user)
+        expect(message.contentType).toBe("application/json")
+        expect(message.persistent).toBe(true)
+      }
+      expect(new Set(events.map((m) => m.messageId)).size).toBe(3)
+      // The writes happened: the database says so.
+      expect(await db.query("SELECT points FROM scores WHERE user = ?", [user])).toEqual([{ points: 0 }])
+    }, 60_000)
 
     it("a bad BROKER_URL stops the server at start-up with one line naming it, and never echoes its password", async () => {
       const running = server(uniqueUser("bad"), "http://guest:hunter2-secret@127.0.0.1:5672", exchangeName())

@@ -2,11 +2,9 @@ import * as Fs from "node:fs"
 import * as Http from "node:http"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
-import { freePort, ROOT, type Running } from "../support/processes.js"
+import { freePort, ROOT } from "../support/processes.js"
 import { eventually, getJson, promtoolComplaints, requireTool } from "../dashboard/support.js"
-import { useCommands, usePrograms, useTempDir } from "./harness.js"
-
-const URL_LINE = /message="dashboard at http:\/\/[\w.]+:(\d+)"/
+import { httpPortOf, useCommands, usePrograms, useTempDir } from "./harness.js"
 
 /** Opens /api/events and resolves once the first event arrived; the stream stays open. */
 const openEvents = (port: number) =>
@@ -20,10 +18,6 @@ const openEvents = (port: number) =>
     request.on("error", reject)
   })
 
-const httpPortOf = async (program: Running) => {
-  await program.waitFor(URL_LINE, 30_000)
-  return Number(URL_LINE.exec(program.stderr())![1])
-}
 
 describe("dashboard program", () => {
   const start = usePrograms()

@@ -394,3 +394,10 @@ export const eventually = async <A>(what: string, check: () => Promise<A | undef
 
 /** `YYYY-MM-DD HH:MM:SS` read as UTC, in ms since the epoch. */
 export const stampAsUtc = (stamp: string) => Date.parse(`${stamp.replace(" ", "T")}Z`)
+
+/** The dashboard program's "dashboard at http://…:<port>" line, and the port it names. */
+export const DASHBOARD_URL_LINE = /message="dashboard at http:\/\/[\w.]+:(\d+)"/
+export const httpPortOf = async (program: Running) => {
+  await program.waitFor(DASHBOARD_URL_LINE, 30_000)
+  return Number(DASHBOARD_URL_LINE.exec(program.stderr())![1])
+}
