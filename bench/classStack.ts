@@ -32,7 +32,8 @@ export interface ClassStackResult {
 const TICK_SECONDS = 5
 const INTERVALS = 5
 
-const percentile = (values: ReadonlyArray<number>, p: number) => {
+/** The p-th percentile (nearest rank) of the values; NaN when there are none. */
+export const percentile = (values: ReadonlyArray<number>, p: number) => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 }

@@ -5,7 +5,7 @@
 import amqp from "amqplib"
 import { randomBytes } from "node:crypto"
 import type { BenchDatabase } from "./database.js"
-import { writeRoster } from "./classStack.js"
+import { percentile, writeRoster } from "./classStack.js"
 import { sleep } from "./procs.js"
 import { listeningPorts, startScoreline } from "./scenarios.js"
 
@@ -35,11 +35,6 @@ export interface EventsResult {
   readonly seconds: number
   readonly scoreline: EventsLatency & { readonly duplicates: number; readonly owed_at_end: number }
   readonly reference: EventsLatency
-}
-
-const percentile = (values: ReadonlyArray<number>, p: number) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 }
 
 /** A consumer on `exchange` (an exclusive queue bound to points.#) that notes each message's id and receipt time. */

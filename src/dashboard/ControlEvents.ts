@@ -1,7 +1,6 @@
-import { Context, Duration, Effect, Layer, Option, Schema } from "effect"
-import { Broker } from "../layers/Broker.js"
+import { Duration, Effect, Option, Schema } from "effect"
+import type { BrokerShape } from "../layers/Broker.js"
 import { ControlEvent } from "../schema/PointEvent.js"
-import type { BrokerConfig } from "../settings/BrokerSettings.js"
 
 /** How long a control write's answer may wait for the broker's confirm before it gives up on the event. */
 export const CONTROL_CONFIRM_TIMEOUT = Duration.seconds(2)
@@ -19,23 +18,19 @@ const encode = Schema.encodeSync(ControlEvent)
  * At most once: a broker away or slow past CONTROL_CONFIRM_TIMEOUT loses that event (the write stands, and the
  * next point events carry the totals); it is logged. Its messageId is unique per action.
  */
-export const controlPublisher = (broker: Option.Option<BrokerConfig>) =>
+export const controlPublisher = (broker: Option.Option<BrokerShape>): PublishControl =>
   Option.match(broker, {
-    onNone: () => Effect.succeed(noControlEvents),
-    onSome: (config) =>
-      Effect.map(Layer.build(Broker.layer(config)), (context): PublishControl => {
-        const publisher = Context.get(context, Broker)
-        return (event) =>
-          publisher.publish([{
-            routingKey: `control.${event.user}`,
-            messageId: `${event.user}:${event.action}:${Date.now()}`,
-            body: JSON.stringify(encode(event))
-          }]).pipe(
-            Effect.timeout(CONTROL_CONFIRM_TIMEOUT),
-            Effect.catchAll((error) =>
-              Effect.logWarning("control event not published").pipe(
-                Effect.annotateLogs({ user: event.user, action: event.action, error: error.message })
-              ))
-          )
-      })
+    onNone: () => noControlEvents,
+    onSome: (publisher) => (event) =>
+      publisher.publish([{
+        routingKey: `control.${event.user}`,
+        messageId: `${event.user}:${event.action}:${Date.now()}`,
+        body: JSON.stringify(encode(event))
+      }]).pipe(
+        Effect.timeout(CONTROL_CONFIRM_TIMEOUT),
+        Effect.catchAll((error) =>
+          Effect.logWarning("control event not published").pipe(
+            Effect.annotateLogs({ user: event.user, action: event.action, error: error.message })
+          ))
+      )
   })

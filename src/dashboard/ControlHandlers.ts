@@ -68,8 +68,7 @@ export const ControlHandlers = (adminToken: Redacted.Redacted<string>, publishCo
         })
       // After the write has committed: the event reports what the database now holds.
       const published = (user: string, action: ControlEvent["action"]) =>
-        Effect.flatMap(Effect.orElseSucceed(db.now, () => undefined), (recorded_at) =>
-          recorded_at === undefined ? Effect.void : publishControl(new ControlEvent({ user, action, recorded_at })))
+        Effect.flatMap(db.now, (recorded_at) => publishControl(new ControlEvent({ user, action, recorded_at })))
       return handlers
         .handle("userStatus", ({ path }) =>
           Effect.flatMap(watcher.current, (view) =>

@@ -1,5 +1,5 @@
 import amqp from "amqplib"
-import { Context, Data, Duration, Effect, Layer, Redacted } from "effect"
+import { Context, Data, Duration, Effect, Layer, Option, Redacted } from "effect"
 import type { BrokerConfig } from "../settings/BrokerSettings.js"
 
 /** Why the broker did not take a batch: it could not be reached (or refused us), or it did not confirm. */
@@ -25,6 +25,8 @@ export interface OutgoingMessage {
 }
 
 export interface BrokerShape {
+  /** The topic exchange it publishes to. */
+  readonly exchange: string
   /**
    * Publishes the messages to the exchange (persistent, application/json) on a confirm channel, and succeeds
    * once the broker has confirmed every one of them. Connects (and declares the exchange) on first use and
@@ -94,8 +96,15 @@ const make = (config: BrokerConfig) =>
         })
       )
     yield* Effect.addFinalizer(() => Effect.suspend(() => (current === undefined ? Effect.void : closeQuietly(current))))
-    return { publish } satisfies BrokerShape
+    return { exchange: config.exchange, publish } satisfies BrokerShape
   })
+
+/**
+ * The broker for the caller's scope when one is configured: the one connection for everything a process
+ * publishes (its outbox and its control events). It connects on first use, so building it costs nothing.
+ */
+export const optionalBroker = (config: Option.Option<BrokerConfig>) =>
+  Option.match(config, { onNone: () => Effect.succeedNone, onSome: (config) => Effect.asSome(make(config)) })
 
 export class Broker extends Context.Tag("scoreline/Broker")<Broker, BrokerShape>() {
   /** RabbitMQ at `config.url`, for as long as the layer's scope. */

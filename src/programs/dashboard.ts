@@ -4,6 +4,7 @@ import { loadRoster } from "../settings/RosterFile.js"
 import { runProgram } from "../cli/Program.js"
 import { PROGRAMS } from "../settings/Programs.js"
 import { serveDashboard } from "../dashboard/Dashboard.js"
+import { optionalBroker } from "../layers/Broker.js"
 import { Db } from "../layers/Db.js"
 import { Metrics } from "../layers/Metrics.js"
 import { Transport } from "../layers/Transport.js"
@@ -24,7 +25,7 @@ const dashboard = Command.make(
         const roster = yield* loadRoster(settings.roster)
         const { timeZone } = yield* DbSettings
         // With a broker, resets, pauses and resumes are published as control.<user> events too.
-        const publishControl = yield* controlPublisher(yield* BrokerSettings)
+        const publishControl = controlPublisher(yield* optionalBroker(yield* BrokerSettings))
         return yield* serveDashboard({
           ...settings,
           adminToken,

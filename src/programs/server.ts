@@ -1,5 +1,6 @@
 import * as Command from "@effect/cli/Command"
 import { Effect, Layer, Option } from "effect"
+import { optionalBroker } from "../layers/Broker.js"
 import { Db } from "../layers/Db.js"
 import { Metrics } from "../layers/Metrics.js"
 import { servePoints } from "../servers/PointsServer.js"
@@ -23,7 +24,7 @@ const server = Command.make("server", PROGRAMS.server.flags, (settings) =>
         const { bindMetricsServer } = yield* Effect.promise(() => import("../servers/MetricsServer.js"))
         yield* bindMetricsServer({ host: settings.host, port: settings.metricsPort.value })
       }
-      const broker = yield* BrokerSettings
+      const broker = yield* optionalBroker(yield* BrokerSettings)
       return yield* servingThenDraining(servePoints({ ...settings, tls }), runEvents(broker, [settings.user]))
     }).pipe(
       Effect.scoped,

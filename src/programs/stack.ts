@@ -2,6 +2,7 @@ import * as Command from "@effect/cli/Command"
 import { Effect, Layer } from "effect"
 import { bindDashboard } from "../dashboard/Dashboard.js"
 import { controlPublisher } from "../dashboard/ControlEvents.js"
+import { optionalBroker } from "../layers/Broker.js"
 import { Db } from "../layers/Db.js"
 import { Metrics } from "../layers/Metrics.js"
 import { bindEchoServer } from "../servers/EchoServer.js"
@@ -28,6 +29,8 @@ const dashboardSettings = Effect.flatMap(dashboardConfig, (http) => Effect.map(a
 const stack = Command.make("stack", PROGRAMS.stack.flags, (settings) =>
   Effect.flatMap(Effect.all([loadRoster(settings.roster), serverTls(settings), settings.dashboard ? dashboardSettings : Effect.succeed(undefined)]), ([roster, tls, http]) =>
     Effect.gen(function*() {
+      // One broker connection (when BROKER_URL is set) for the outbox and the dashboard's control events.
+      const broker = yield* optionalBroker(yield* BrokerSettings)
       yield* Effect.logInfo("starting roster").pipe(Effect.annotateLogs({ roster: roster.name, servers: roster.servers.length }))
       // The database is migrated once (Db.layerConfig(DbSettings)), then every port is bound before anything runs: a port
       // clash stops the stack before a single client starts.
@@ -41,7 +44,6 @@ const stack = Command.make("stack", PROGRAMS.stack.flags, (settings) =>
       const dashboard = http !== undefined
         ? [yield* Effect.gen(function*() {
           const { timeZone } = yield* DbSettings
-          const publishControl = yield* controlPublisher(yield* BrokerSettings)
           return yield* bindDashboard({
             ...http,
             host: http.httpHost,
@@ -50,7 +52,7 @@ const stack = Command.make("stack", PROGRAMS.stack.flags, (settings) =>
             probeHost: clientHost,
             refreshInterval: settings.refreshInterval,
             timeZone,
-            publishControl
+            publishControl: controlPublisher(broker)
           })
         })]
         : []
@@ -67,7 +69,7 @@ const stack = Command.make("stack", PROGRAMS.stack.flags, (settings) =>
         )
         : []
       const servers = [...echo, ...messages, ...dashboard].map((server) => server.run)
-      const events = runEvents(yield* BrokerSettings, roster.servers.map((entry) => entry.user))
+      const events = runEvents(broker, roster.servers.map((entry) => entry.user))
       const serving = Effect.all([runPointsServers(points, settings), ...servers, ...clients], { concurrency: "unbounded", discard: true })
       return yield* servingThenDraining(serving, events)
     }).pipe(

@@ -1,8 +1,8 @@
 import { Config, Deferred, Duration, Effect, Either, Exit, Fiber, Option, Ref, Schedule, Schema } from "effect"
 import * as Prom from "prom-client"
-import { Broker, type BrokerError, type OutgoingMessage } from "../layers/Broker.js"
+import { Broker, type BrokerError, type BrokerShape, type OutgoingMessage } from "../layers/Broker.js"
 import { Db, type DbConfig, type DbError } from "../layers/Db.js"
-import { type BrokerConfig, BrokerSettings } from "../settings/BrokerSettings.js"
+import { BrokerSettings } from "../settings/BrokerSettings.js"
 import { Metrics } from "../layers/Metrics.js"
 import { eventMessageId, PointEvent } from "../schema/PointEvent.js"
 
@@ -99,18 +99,18 @@ export const publishOwedEvents = (users: ReadonlyArray<string>) =>
   })
 
 /**
- * A program's events, as its settings say: nothing without a broker (the default); with one, the outbox
- * publisher for `users`, its broker connection opened and closed with it. An unreachable broker at start is
- * a warning, not a failure: the servers serve, and the events wait in the outbox.
+ * A program's events: nothing without a broker (the default); with one (optionalBroker, in the program's
+ * scope), the outbox publisher for `users`. An unreachable broker at start is a warning, not a failure: the
+ * servers serve, and the events wait in the outbox.
  */
-export const runEvents = (broker: Option.Option<BrokerConfig>, users: ReadonlyArray<string>) =>
+export const runEvents = (broker: Option.Option<BrokerShape>, users: ReadonlyArray<string>) =>
   Option.match(broker, {
     onNone: () => Effect.never,
-    onSome: (config) =>
+    onSome: (broker) =>
       Effect.logInfo("publishing events").pipe(
-        Effect.annotateLogs({ exchange: config.exchange, users: users.length }),
+        Effect.annotateLogs({ exchange: broker.exchange, users: users.length }),
         Effect.zipRight(publishOwedEvents(users)),
-        Effect.provide(Broker.layer(config))
+        Effect.provideService(Broker, broker)
       )
   })
 

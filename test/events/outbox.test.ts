@@ -218,7 +218,7 @@ effectIt.scoped("the outbox adds one statement a second per process at idle, two
     Effect.provide(Layer.mergeAll(
       Db.layerMemory(undefined, { outbox: true }),
       Metrics.layerMemory,
-      Layer.succeed(Broker, { publish: (messages: ReadonlyArray<OutgoingMessage>) => Effect.sync(() => published.push(...messages)) })
+      Layer.succeed(Broker, { exchange: "scoreline.points", publish: (messages: ReadonlyArray<OutgoingMessage>) => Effect.sync(() => published.push(...messages)) })
     )),
     Logger.withMinimumLogLevel(LogLevel.None)
   ))
