@@ -3,7 +3,7 @@ import * as HttpApiSwagger from "@effect/platform/HttpApiSwagger"
 import * as HttpServer from "@effect/platform/HttpServer"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import { Context, type DateTime, type Duration, Effect, Layer, type Redacted, type Scope } from "effect"
+import { Context, type DateTime, type Duration, Effect, Layer, type Redacted, type Scope, type Stream } from "effect"
 import type { Db } from "../layers/Db.js"
 import { Metrics } from "../layers/Metrics.js"
 import type { Transport } from "../layers/Transport.js"
@@ -12,6 +12,7 @@ import type { RosterEntry } from "../schema/Roster.js"
 import { HttpListener } from "../servers/HttpListener.js"
 import { ControlHandlers } from "./ControlHandlers.js"
 import { noControlEvents, type PublishControl } from "./ControlEvents.js"
+import type { DashboardFeedItem } from "./DashboardFeed.js"
 import { dashboardMetrics } from "./DashboardMetrics.js"
 import { type FastReads, makeFastReads } from "./FastReads.js"
 import { PageRoutes } from "./PageRoutes.js"
@@ -31,6 +32,8 @@ export interface DashboardOptions {
   readonly fastReads?: boolean
   /** Where resets, pauses and resumes go as events (ControlEvents.ts); default: nowhere. */
   readonly publishControl?: PublishControl
+  /** The broker's events to follow instead of polling the database (DashboardFeed.ts); default: none, poll. */
+  readonly events?: Stream.Stream<DashboardFeedItem>
 }
 
 /** Counts every answer by method and status; a request no route matched is a 404, a defect a 500. */

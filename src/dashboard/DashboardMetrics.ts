@@ -17,6 +17,16 @@ export const dashboardMetrics = (metrics: MetricsShape, watcher: WatcherShape) =
     new Prom.Counter({ name: "scoreline_http_requests_total", help: "HTTP requests the dashboard answered, by method and status code.", labelNames: ["method", "code"], registers }))
   const openStreams = once(metrics.registry, "scoreline_dashboard_open_streams", () =>
     new Prom.Gauge({ name: "scoreline_dashboard_open_streams", help: "Live-update streams (Server-Sent Events) open now.", registers }))
+  once(metrics.registry, "scoreline_dashboard_database_reads_total", () =>
+    new Prom.Counter({
+      name: "scoreline_dashboard_database_reads_total",
+      help: "Rounds of database reads the dashboard's watcher made: one a REFRESH_INTERVAL when polling, none while it follows the broker's events.",
+      registers,
+      collect() {
+        this.reset()
+        this.inc(watcher.reads())
+      }
+    }))
   once(metrics.registry, "scoreline_user_points", () =>
     new Prom.Gauge({
       name: "scoreline_user_points",

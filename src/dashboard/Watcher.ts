@@ -1,10 +1,20 @@
-import { Context, type DateTime, type Duration, Effect, Schedule, type Scope, Stream, SubscriptionRef } from "effect"
+import { Chunk, Context, type DateTime, type Duration, Effect, Ref, Schedule, type Scope, Stream, SubscriptionRef } from "effect"
 import { Db } from "../layers/Db.js"
 import type { Transport } from "../layers/Transport.js"
 import type { RosterEntry } from "../schema/Roster.js"
 import type { DashboardView } from "./DashboardView.js"
 import { probeServers, unprobed } from "./Probes.js"
-import { HISTORY_WINDOW, initialState, needsHistory, withDatabaseRead, withServers, type WatcherState } from "./WatcherState.js"
+import type { DashboardFeedItem } from "./DashboardFeed.js"
+import {
+  HISTORY_WINDOW,
+  initialState,
+  needsHistory,
+  withDatabaseRead,
+  type WatcherEvent,
+  withEvents,
+  withServers,
+  type WatcherState
+} from "./WatcherState.js"
 
 export { CHART_POINTS, HISTORY_WINDOW } from "./WatcherState.js"
 
@@ -16,7 +26,15 @@ export interface WatcherOptions {
   readonly refreshInterval: Duration.DurationInput
   readonly probeInterval: Duration.DurationInput
   readonly timeZone: DateTime.TimeZone
+  /**
+   * The broker's events (BROKER_URL): then the database is read at start and on each (re)connection, and
+   * otherwise the state follows the events. While the broker is away, it is read every refreshInterval.
+   */
+  readonly events?: Stream.Stream<DashboardFeedItem>
 }
+
+/** Events applied to the state (and pushed to browsers) at once: at most this many, or those of 50 ms. */
+const EVENT_BATCH = 1000
 
 export interface WatcherShape {
   /** The latest view: every REST read is answered from it, with no query of its own. */
@@ -27,15 +45,18 @@ export interface WatcherShape {
   readonly changes: Stream.Stream<DashboardView>
   /** Reads the database now (after a control write, so the answer and the page show it at once). */
   readonly refreshNow: Effect.Effect<void>
-  /** The database poll and the server probes, until interrupted. */
+  /** The database poll (or the broker's events) and the server probes, until interrupted. */
   readonly run: Effect.Effect<never, never, Transport>
+  /** Rounds of database reads so far (scoreline_dashboard_database_reads_total). */
+  readonly reads: () => number
 }
 
 /**
  * The dashboard's one watcher. Every `refreshInterval` it reads the users with their pause flags in one
  * statement (and the history only when points changed); every `probeInterval` it probes the servers. Browsers and REST calls read its
  * state, so the database sees the same few queries a second whether one browser is open or a thousand,
- * and live pushes work when the servers run in other processes or containers.
+ * and live pushes work when the servers run in other processes or containers. With the broker's events it
+ * reads the database only when it (re)connects to the broker, or falls back to polling while the broker is away.
  */
 export class Watcher extends Context.Tag("scoreline/dashboard/Watcher")<Watcher, WatcherShape>() {}
 
@@ -51,22 +72,69 @@ export const makeWatcher = (options: WatcherOptions): Effect.Effect<WatcherShape
       return next
     }
 
-    // The reads happen inside the update, so a probe's result and a round of reads never overwrite each other.
-    const readDatabase = SubscriptionRef.updateEffect(state, (current) =>
-      Effect.gen(function*() {
-        // The rows and the pauses in one statement: the watcher's whole load on a quiet system.
-        const snapshots = yield* db.listSnapshots
-        const users = snapshots.map((snapshot) => snapshot.row)
-        const paused = snapshots.filter((snapshot) => snapshot.paused).map((snapshot) => snapshot.row.user)
-        const history = needsHistory(current, users)
-          ? (yield* db.listHistory({ limit: HISTORY_WINDOW })).map(({ points, recorded_at, slot, user }) => ({ user, slot, points, recorded_at }))
-          : undefined
-        return committed(withDatabaseRead(current, history === undefined ? { users, paused } : { users, paused, history }))
-      })).pipe(
-        Effect.catchTag("DbError", (error) =>
-          Effect.logWarning("dashboard not refreshed: database unavailable").pipe(Effect.annotateLogs({ error: error.message })))
+    let reads = 0
+    // The reads happen inside the update, so a probe's result, a batch of events and a round of reads never
+    // overwrite each other. True when the database answered.
+    const readDatabase = (forceHistory: boolean) =>
+      SubscriptionRef.updateEffect(state, (current) =>
+        Effect.gen(function*() {
+          reads++
+          // The rows and the pauses in one statement: the watcher's whole load on a quiet system.
+          const snapshots = yield* db.listSnapshots
+          const users = snapshots.map((snapshot) => snapshot.row)
+          const paused = snapshots.filter((snapshot) => snapshot.paused).map((snapshot) => snapshot.row.user)
+          const history = forceHistory || needsHistory(current, users)
+            ? (yield* db.listHistory({ limit: HISTORY_WINDOW })).map(({ points, recorded_at, slot, user }) => ({ user, slot, points, recorded_at }))
+            : undefined
+          return committed(withDatabaseRead(current, history === undefined ? { users, paused } : { users, paused, history }))
+        })).pipe(
+          Effect.as(true),
+          Effect.catchTag("DbError", (error) =>
+            Effect.logWarning("dashboard not refreshed: database unavailable").pipe(Effect.annotateLogs({ error: error.message }), Effect.as(false)))
+        )
+    yield* readDatabase(false)
+
+    // "polling" without a broker or while it is away; "connecting" until the first read after a (re)connection
+    // has succeeded; "following" from then on: the events keep the state, and the poll stands aside.
+    const mode = yield* Ref.make<"polling" | "connecting" | "following">("polling")
+    const settle = (forceHistory: boolean) =>
+      Effect.flatMap(readDatabase(forceHistory), (read) =>
+        read ? Ref.update(mode, (now) => (now === "connecting" ? "following" : now)) : Effect.void)
+    const poll = Effect.flatMap(Ref.get(mode), (now) => (now === "following" ? Effect.void : settle(now === "connecting")))
+    const apply = (events: ReadonlyArray<WatcherEvent>) =>
+      events.length === 0 ? Effect.void : Effect.flatMap(
+        SubscriptionRef.modify(state, (current) => {
+          const applied = withEvents(current, events)
+          return [applied.readDatabase, committed(applied.state)] as const
+        }),
+        (unsure) => (unsure ? readDatabase(true) : Effect.void)
       )
-    yield* readDatabase
+    const follow = (batch: ReadonlyArray<DashboardFeedItem>) =>
+      Effect.gen(function*() {
+        let pending: Array<WatcherEvent> = []
+        for (const item of batch) {
+          if (item._tag === "Point" || item._tag === "Control") {
+            pending.push(item)
+            continue
+          }
+          yield* apply(pending)
+          pending = []
+          if (item._tag === "Connected") {
+            yield* Ref.set(mode, "connecting")
+            yield* Effect.logInfo("dashboard follows the broker's events")
+            // What was published while no queue was bound is in the database: read it, history and all.
+            yield* settle(true)
+          } else if ((yield* Ref.getAndSet(mode, "polling")) !== "polling") {
+            yield* Effect.logWarning("broker away: the dashboard reads the database every REFRESH_INTERVAL until it is back").pipe(
+              Effect.annotateLogs({ error: item.error.message })
+            )
+          }
+        }
+        yield* apply(pending)
+      })
+    const following = options.events === undefined
+      ? Effect.void
+      : options.events.pipe(Stream.groupedWithin(EVENT_BATCH, "50 millis"), Stream.runForEach((chunk) => follow(Chunk.toReadonlyArray(chunk))))
 
     const probe = Effect.flatMap(
       probeServers(options.roster, options.probeHost, options.timeZone),
@@ -79,9 +147,11 @@ export const makeWatcher = (options: WatcherOptions): Effect.Effect<WatcherShape
         Stream.map((current) => current.view),
         Stream.changesWith((a, b) => a.version === b.version)
       ),
-      refreshNow: readDatabase,
+      refreshNow: Effect.asVoid(readDatabase(false)),
+      reads: () => reads,
       run: Effect.all([
-        Effect.repeat(readDatabase, Schedule.spaced(options.refreshInterval)),
+        Effect.repeat(poll, Schedule.spaced(options.refreshInterval)),
+        following,
         Effect.repeat(probe, Schedule.spaced(options.probeInterval))
       ], { concurrency: "unbounded", discard: true }).pipe(Effect.andThen(Effect.never))
     }

@@ -12,6 +12,7 @@ import { adminTokenOf } from "../settings/DashboardSettings.js"
 import { DbSettings } from "../settings/DbSettings.js"
 import { BrokerSettings } from "../settings/BrokerSettings.js"
 import { controlPublisher } from "../dashboard/ControlEvents.js"
+import { eventsOption } from "../dashboard/DashboardFeed.js"
 
 // The dashboard alone, over the same database as the servers (which may run in other processes or
 // containers): the live page, the REST API, user control and /metrics.
@@ -24,8 +25,10 @@ const dashboard = Command.make(
       Effect.gen(function*() {
         const roster = yield* loadRoster(settings.roster)
         const { timeZone } = yield* DbSettings
-        // With a broker, resets, pauses and resumes are published as control.<user> events too.
-        const publishControl = controlPublisher(yield* optionalBroker(yield* BrokerSettings))
+        const broker = yield* BrokerSettings
+        // With a broker, resets, pauses and resumes are published as control.<user> events too, and the
+        // watcher follows the point events instead of polling the database.
+        const publishControl = controlPublisher(yield* optionalBroker(broker))
         return yield* serveDashboard({
           ...settings,
           adminToken,
@@ -33,7 +36,8 @@ const dashboard = Command.make(
           port: settings.httpPort,
           roster: roster.servers,
           timeZone,
-          publishControl
+          publishControl,
+          ...eventsOption(broker)
         })
       }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(Db.layerConfig(DbSettings), Metrics.layer, Transport.layer))))
 )

@@ -2,6 +2,7 @@ import * as Command from "@effect/cli/Command"
 import { Effect, Layer } from "effect"
 import { bindDashboard } from "../dashboard/Dashboard.js"
 import { controlPublisher } from "../dashboard/ControlEvents.js"
+import { eventsOption } from "../dashboard/DashboardFeed.js"
 import { optionalBroker } from "../layers/Broker.js"
 import { Db } from "../layers/Db.js"
 import { Metrics } from "../layers/Metrics.js"
@@ -30,7 +31,8 @@ const stack = Command.make("stack", PROGRAMS.stack.flags, (settings) =>
   Effect.flatMap(Effect.all([loadRoster(settings.roster), serverTls(settings), settings.dashboard ? dashboardSettings : Effect.succeed(undefined)]), ([roster, tls, http]) =>
     Effect.gen(function*() {
       // One broker connection (when BROKER_URL is set) for the outbox and the dashboard's control events.
-      const broker = yield* optionalBroker(yield* BrokerSettings)
+      const brokerConfig = yield* BrokerSettings
+      const broker = yield* optionalBroker(brokerConfig)
       yield* Effect.logInfo("starting roster").pipe(Effect.annotateLogs({ roster: roster.name, servers: roster.servers.length }))
       // The database is migrated once (Db.layerConfig(DbSettings)), then every port is bound before anything runs: a port
       // clash stops the stack before a single client starts.
@@ -52,7 +54,8 @@ const stack = Command.make("stack", PROGRAMS.stack.flags, (settings) =>
             probeHost: clientHost,
             refreshInterval: settings.refreshInterval,
             timeZone,
-            publishControl: controlPublisher(broker)
+            publishControl: controlPublisher(broker),
+            ...eventsOption(brokerConfig)
           })
         })]
         : []

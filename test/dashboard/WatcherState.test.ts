@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest"
 import type { HistoryEntry, ServerStatus } from "../../src/schema/DashboardPayloads.js"
 import { ScoreRow } from "../../src/schema/ScoreRow.js"
 import type { Timestamp } from "../../src/schema/Timestamp.js"
-import { CHART_POINTS, initialState, needsHistory, withDatabaseRead, withServers } from "../../src/dashboard/WatcherState.js"
+import { ControlEvent, PointEvent } from "../../src/schema/PointEvent.js"
+import type { Slot } from "../../src/schema/PointTick.js"
+import { CHART_POINTS, initialState, needsHistory, type WatcherEvent, withDatabaseRead, withEvents, withServers } from "../../src/dashboard/WatcherState.js"
 
 /** The dashboard watcher's state, one transition at a time (what test/dashboard/live.test.ts sees only through HTTP). */
 const at = (seconds: number) => `2026-12-04 00:00:${String(seconds).padStart(2, "0")}` as Timestamp
@@ -79,5 +81,78 @@ describe("the watcher's state", () => {
     expect(faster.view.snapshot.servers[0]!.rtt_ms).toBe(0.7)
     const down = withServers(faster, [server("ana", "down")])
     expect(down.view.version).toBe(base.view.version + 1)
+  })
+
+  describe("following the broker's events", () => {
+    const point = (user: string, slot: number, total: number, seconds = slot % 60): WatcherEvent =>
+      ({ _tag: "Point", event: new PointEvent({ user, slot: slot as Slot, points: 1, total, recorded_at: at(seconds) }) })
+    const control = (user: string, action: ControlEvent["action"], seconds: number): WatcherEvent =>
+      ({ _tag: "Control", event: new ControlEvent({ user, action, recorded_at: at(seconds) }) })
+    const read = withDatabaseRead(initialState([]), { users: [row("ana", 3, 10), row("bo", 7, 10)], paused: [], history: [entry("ana", 10), entry("bo", 10)] })
+
+    it("a point event sets the row to its total, stamps it, joins the history at its head, and is one push", () => {
+      const { readDatabase, state } = withEvents(read, [point("ana", 11, 4)])
+      expect(readDatabase).toBe(false)
+      expect(state.view.snapshot.users).toEqual([{ user: "ana", points: 4, datetime_stamp: at(11) }, { user: "bo", points: 7, datetime_stamp: at(10) }])
+      expect(state.history[0]).toEqual({ user: "ana", slot: 11, points: 1, recorded_at: at(11) })
+      expect(state.view.snapshot.stats.total_points).toBe(11)
+      expect(state.view.version).toBe(read.view.version + 1)
+    })
+
+    it("a batch is applied in order and encoded once: one version for many events", () => {
+      const { state } = withEvents(read, [point("ana", 11, 4), point("bo", 11, 8), point("ana", 12, 5)])
+      expect(state.users.map((r) => [r.user, r.points])).toEqual([["ana", 5], ["bo", 8]])
+      expect(state.history[0]).toMatchObject({ user: "ana", slot: 12 })
+      expect(state.history.slice(1, 3).map((h) => `${h.user}:${h.slot}`).sort()).toEqual(["ana:11", "bo:11"])
+      expect(state.view.version).toBe(read.view.version + 1)
+    })
+
+    it("a second delivery of an interval changes nothing, not even the version", () => {
+      const once = withEvents(read, [point("ana", 11, 4)]).state
+      const twice = withEvents(once, [point("ana", 11, 4)])
+      expect(twice.state.view.version).toBe(once.view.version)
+      expect(twice.state.history.filter((h) => h.user === "ana" && h.slot === 11)).toHaveLength(1)
+    })
+
+    it("an interval older than one shown joins the history but leaves the row (a slower replica's event)", () => {
+      const newer = withEvents(read, [point("ana", 13, 6)]).state
+      const late = withEvents(newer, [point("ana", 12, 5)]).state
+      expect(late.users.find((r) => r.user === "ana")!.points).toBe(6)
+      expect(late.history.slice(0, 2).map((h) => h.slot)).toEqual([13, 12])
+    })
+
+    it("a user no read has seen yet appears with its first event, after the users already shown", () => {
+      const { state } = withEvents(read, [point("al", 11, 1)])
+      expect(state.users.map((r) => r.user)).toEqual(["ana", "bo", "al"])
+    })
+
+    it("a pause and a resume apply as they come, sorted", () => {
+      const paused = withEvents(read, [control("bo", "pause", 12), control("ana", "pause", 12)])
+      expect(paused.readDatabase).toBe(false)
+      expect(paused.state.view.snapshot.paused).toEqual(["ana", "bo"])
+      expect(withEvents(paused.state, [control("ana", "resume", 13)]).state.view.snapshot.paused).toEqual(["bo"])
+    })
+
+    it("a reset asks for a read; an interval claimed before it is history only, one in its very second asks again", () => {
+      const reset = withEvents(read, [control("ana", "reset", 20)])
+      expect(reset.readDatabase).toBe(true)
+      // The database's answer: 0 points, stamped at the reset.
+      const settled = withDatabaseRead(reset.state, { users: [row("ana", 0, 20), row("bo", 7, 10)], paused: [] })
+      const before = withEvents(settled, [point("ana", 19, 12, 19)])
+      expect(before.readDatabase).toBe(false)
+      expect(before.state.users[0]!.points).toBe(0)
+      expect(before.state.history[0]).toMatchObject({ user: "ana", slot: 19 })
+      const sameSecond = withEvents(settled, [point("ana", 20, 13, 20)])
+      expect(sameSecond.readDatabase).toBe(true)
+      expect(sameSecond.state.users[0]!.points).toBe(0)
+      const after = withEvents(settled, [point("ana", 21, 1, 21)])
+      expect(after.readDatabase).toBe(false)
+      expect(after.state.users[0]!.points).toBe(1)
+    })
+
+    it("an interval stamped before the row's last change (an edit the database saw) leaves the row", () => {
+      const edited = withDatabaseRead(read, { users: [row("ana", 50, 30), row("bo", 7, 10)], paused: [] })
+      expect(withEvents(edited, [point("ana", 11, 4, 29)]).state.users[0]!.points).toBe(50)
+    })
   })
 })

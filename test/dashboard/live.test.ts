@@ -1,35 +1,8 @@
 import { Effect } from "effect"
-import * as Http from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Db } from "../../src/layers/Db.js"
 import { type InProcessServer, startPointsServer, uniqueUser, useEmbeddedDb } from "../programs/harness.js"
-import { eventually, getJson, promtoolComplaints, requireTool, type RunningDashboard, startDashboard } from "./support.js"
-
-/** An open SSE stream: the events so far, and a way to close it. */
-const openStream = (url: string) => {
-  const events: Array<{ id: number; data: any }> = []
-  let buffer = ""
-  const request = Http.get(url)
-  const opened = new Promise<Http.IncomingMessage>((resolve, reject) => {
-    request.on("response", (response) => {
-      response.setEncoding("utf8")
-      response.on("data", (chunk: string) => {
-        buffer += chunk
-        let end: number
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const frame = buffer.slice(0, end)
-          buffer = buffer.slice(end + 2)
-          const id = /^id: (\d+)$/m.exec(frame)?.[1]
-          const data = /^data: (.*)$/m.exec(frame)?.[1]
-          if (id !== undefined && data !== undefined) events.push({ id: Number(id), data: JSON.parse(data) })
-        }
-      })
-      resolve(response)
-    })
-    request.on("error", reject)
-  })
-  return { events, opened, close: () => request.destroy() }
-}
+import { eventually, getJson, openStream, promtoolComplaints, requireTool, type RunningDashboard, startDashboard } from "./support.js"
 
 const metricValue = (text: string, name: string, labels: string) => {
   const line = text.split("\n").find((l) => l.startsWith(`${name}{`) && l.includes(labels))

@@ -1,6 +1,7 @@
 import { Context, Effect, Exit, Layer, Logger, LogLevel, Redacted, Scope } from "effect"
 import { execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
+import * as Http from "node:http"
 import { bindDashboard } from "../../src/dashboard/Dashboard.js"
 import { Db } from "../../src/layers/Db.js"
 import { Metrics } from "../../src/layers/Metrics.js"
@@ -101,4 +102,30 @@ export const promtoolComplaints = (exposition: string): string => {
     const e = error as { stdout?: Buffer; stderr?: Buffer }
     return `${e.stdout?.toString() ?? ""}${e.stderr?.toString() ?? ""}`.trim() || String(error)
   }
+}
+
+/** An open SSE stream: the events so far, and a way to close it. */
+export const openStream = (url: string) => {
+  const events: Array<{ id: number; data: any }> = []
+  let buffer = ""
+  const request = Http.get(url)
+  const opened = new Promise<Http.IncomingMessage>((resolve, reject) => {
+    request.on("response", (response) => {
+      response.setEncoding("utf8")
+      response.on("data", (chunk: string) => {
+        buffer += chunk
+        let end: number
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const frame = buffer.slice(0, end)
+          buffer = buffer.slice(end + 2)
+          const id = /^id: (\d+)$/m.exec(frame)?.[1]
+          const data = /^data: (.*)$/m.exec(frame)?.[1]
+          if (id !== undefined && data !== undefined) events.push({ id: Number(id), data: JSON.parse(data) })
+        }
+      })
+      resolve(response)
+    })
+    request.on("error", reject)
+  })
+  return { events, opened, close: () => request.destroy() }
 }

@@ -150,6 +150,14 @@ const ROWS: ReadonlyArray<Row> = [
     change: "increases"
   },
   {
+    series: "scoreline_dashboard_database_reads_total",
+    labels: {},
+    endpoint: "dashboard",
+    // No broker here: the watcher polls, one round a REFRESH_INTERVAL (test/events/dashboard.test.ts: none on events).
+    move: () => new Promise((resolve) => setTimeout(resolve, 1_500)),
+    change: "increases"
+  },
+  {
     series: "scoreline_dashboard_open_streams",
     labels: {},
     endpoint: "dashboard",

@@ -1,0 +1,98 @@
+import amqp from "amqplib"
+import { randomBytes } from "node:crypto"
+import { afterEach, expect, it } from "vitest"
+import { eventually, httpPortOf, listeningPort, uniqueUser, usePrograms } from "../programs/harness.js"
+import { openStream } from "../dashboard/support.js"
+import { describeMariaDb, useTestDatabase } from "../support/mariadb.js"
+import { stopWith } from "../support/processes.js"
+import { startProxy } from "../support/proxy.js"
+import { consume, describeRabbitMq, RABBITMQ_URL } from "../support/rabbitmq.js"
+
+/**
+ * The dashboard fed by the broker (BROKER_URL): spawned on the real MariaDB and RabbitMQ, it reads the database
+ * at start and after each reconnection only, and otherwise takes its state, its REST answers and its pushes
+ * from the events. Counted by its own scoreline_dashboard_database_reads_total.
+ */
+
+const exchangeName = () => `scoreline.test.${randomBytes(4).toString("hex")}`
+const viaPort = (port: number) => RABBITMQ_URL.replace(/:\d+(\/|$)/, `:${port}$1`)
+
+describeRabbitMq("the dashboard on the broker's events", () => {
+  describeMariaDb("on MariaDB", () => {
+    const db = useTestDatabase()
+    const start = usePrograms()
+    const closers: Array<() => Promise<void>> = []
+    afterEach(async () => {
+      for (const close of closers.splice(0)) await close()
+    })
+
+    it("follows the events with zero database reads while they flow, polls while the broker is away, reads once it is back", async () => {
+      const exchange = exchangeName()
+      // The exchange is deleted afterwards (the consumer's close does it).
+      closers.push((await consume(exchange)).close)
+      const proxy = await startProxy({ host: "127.0.0.1", port: 5672 })
+      closers.push(() => proxy.close())
+      const user = uniqueUser("feed")
+      // A refresh interval this short would be 5 reads a second if the dashboard polled.
+      const dashboard = start("dashboard", {
+        ...db.env(), HTTP_PORT: "0", HTTP_HOST: "127.0.0.1", REFRESH_INTERVAL: "0.2", BROKER_URL: viaPort(proxy.port), BROKER_EXCHANGE: exchange
+      })
+      const base = `http://127.0.0.1:${await httpPortOf(dashboard)}`
+      await dashboard.waitFor(/dashboard follows the broker's events/, 20_000)
+      const reads = async () => Number(/^scoreline_dashboard_database_reads_total (\d+)$/m.exec(await (await fetch(`${base}/metrics`)).text())![1])
+      const points = async () => {
+        const response = await fetch(`${base}/api/users/${user}`)
+        return response.status === 200 ? ((await response.json()) as { data: { points: number } }).data.points : 0
+      }
+      const reaches = (n: number) => eventually(`${user} at ${n} points on the dashboard`, async () => ((await points()) >= n ? true : undefined), 20_000)
+      const stream = openStream(`${base}/api/events`)
+      closers.push(async () => {
+        stream.close()
+      })
+
+      const server = start("server", {
+        ...db.env(), SERVER_USER: user, SERVER_HOST: "127.0.0.1", SERVER_PORT: "0", UPDATE_INTERVAL: "1", BROKER_URL: RABBITMQ_URL, BROKER_EXCHANGE: exchange
+      })
+      await listeningPort(server)
+      // The user's first point: a user the dashboard had not read appears with its first event.
+      await reaches(1)
+      const before = await reads()
+      await reaches(4)
+      expect(await reads()).toBe(before)
+      // Its live stream was pushed the new points too.
+      const pushed = (n: number) => stream.events.some((e) => e.data.users.some((row: { user: string; points: number }) => row.user === user && row.points >= n))
+      expect(pushed(4)).toBe(true)
+      // A pause from another dashboard, as an event only: applied without a read.
+      const publisher = await amqp.connect(RABBITMQ_URL)
+      const channel = await publisher.createConfirmChannel()
+      channel.publish(exchange, `control.${user}`, Buffer.from(JSON.stringify({ user, action: "pause", recorded_at: "2026-12-04 00:00:00" })))
+      await channel.waitForConfirms()
+      await publisher.close()
+      await eventually("the pause event applied", async () => {
+        const status = (await (await fetch(`${base}/api/users/${user}/status`)).json()) as { status: string }
+        return status.status === "paused" ? true : undefined
+      })
+      expect(await reads()).toBe(before)
+
+      // The broker away: the dashboard says so once, and polls the database meanwhile.
+      await proxy.cut()
+      await dashboard.waitFor(/broker away: the dashboard reads the database/, 20_000)
+      const away = await reads()
+      await eventually("reads while the broker is away", async () => ((await reads()) >= away + 3 ? true : undefined))
+      // Back: one read to catch up, then events only again.
+      await proxy.restore()
+      await eventually("following again", async () => (dashboard.stderr().match(/dashboard follows the broker's events/g)!.length >= 2 ? true : undefined), 30_000)
+      const now = await points()
+      await reaches(now + 1)
+      const back = await reads()
+      await reaches(now + 3)
+      expect(await reads()).toBe(back)
+
+      // Exact: once the server stops, the dashboard shows what the database holds.
+      await stopWith(server)
+      const [row] = await db.query<{ points: number }>("SELECT points FROM scores WHERE user = ?", [user])
+      await eventually("the dashboard at the database's points", async () => ((await points()) === Number(row!.points) ? true : undefined))
+      expect(dashboard.stderr().match(/broker away: the dashboard reads the database/g)).toHaveLength(1)
+    }, 120_000)
+  })
+})
