@@ -130,7 +130,8 @@ export const rosterServices = (base: ComposeFile, roster: Roster): Record<string
         UPDATE_INTERVAL: "${UPDATE_INTERVAL:-30}",
         ...(entry.pointsPerTick === undefined ? {} : { POINTS_PER_TICK: String(entry.pointsPerTick) })
       },
-      secrets: ["db_password"],
+      // broker_url is read only when BROKER_URL_FILE names it (profile events).
+      secrets: ["db_password", "broker_url"],
       healthcheck: part(base, "x-server-health"),
       depends_on: part(base, "x-migrated")
     }

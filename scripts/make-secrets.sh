@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # First run under Docker Compose: writes .env from .env.example (if there is none), a random password for
-# each database account, the dashboard's admin token and Grafana's admin password into secrets/ (kept out of git by .gitignore). Existing files are kept, because the
+# each database account, the dashboard's admin token, Grafana's and RabbitMQ's passwords into secrets/ (kept out of git by .gitignore). Existing files are kept, because the
 # database takes its passwords only on its first start: to change them, `docker compose down -v` first.
 # Usage: scripts/make-secrets.sh [directory]   (default: the repository root)
 set -euo pipefail
@@ -16,7 +16,7 @@ fi
 # (node, mysql), because Compose mounts secret files with their own owner and mode.
 mkdir -p secrets
 chmod 700 secrets
-for name in db_root_password db_password db_migrate_password admin_token grafana_admin_password; do
+for name in db_root_password db_password db_migrate_password admin_token grafana_admin_password rabbitmq_password; do
   file="secrets/$name"
   if [ -s "$file" ]; then
     echo "kept $file"
@@ -27,3 +27,10 @@ for name in db_root_password db_password db_migrate_password admin_token grafana
     echo "wrote $file"
   fi
 done
+
+# RabbitMQ (profile events) takes its user from a file in its own format, and the programs reach it by URL:
+# both written from secrets/rabbitmq_password on every run, so the three always agree.
+rabbitmq_password=$(cat secrets/rabbitmq_password)
+(umask 022 && printf 'default_user = scoreline\ndefault_pass = %s\n' "$rabbitmq_password" > secrets/rabbitmq_credentials)
+(umask 022 && printf 'amqp://scoreline:%s@rabbitmq:5672\n' "$rabbitmq_password" > secrets/broker_url)
+echo "wrote secrets/rabbitmq_credentials and secrets/broker_url (from secrets/rabbitmq_password)"

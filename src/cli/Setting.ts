@@ -59,10 +59,13 @@ export const config = <A>(spec: SettingSpec<A>): Config.Config<A> => {
   ))
 }
 
-/** A setting that may be absent (`DB_HOST`: unset means the embedded database). */
+/**
+ * A setting that may be absent (`DB_HOST`: unset means the embedded database). Set to the empty string, it is
+ * absent too: what Compose passes for `${BROKER_URL_FILE:-}`, so a service can carry the variable switched off.
+ */
 export const optionalConfig = <A>(spec: SettingSpec<A>) => {
   declare(spec)
-  return Config.option(Config.string(spec.env)).pipe(Config.mapOrFail(Option.match({
+  return Config.option(Config.string(spec.env)).pipe(Config.map(Option.filter((text) => text !== "")), Config.mapOrFail(Option.match({
     onNone: () => Either.right(Option.none<A>()),
     onSome: (text) => decodeText(spec, text).pipe(Either.map(Option.some), Either.mapLeft((why) => ConfigError.InvalidData([spec.env], why)))
   })))

@@ -3,9 +3,9 @@ import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Either } from "effect"
+import { ConfigProvider, Effect, Either, Option } from "effect"
 import { GENERIC_TEXT_HELP } from "../../src/cli/Program.js"
-import { checkFlags, flagSpecs, option } from "../../src/cli/Setting.js"
+import { checkFlags, flagSpecs, option, optionalConfig } from "../../src/cli/Setting.js"
 import { clientOptions, serverOptions } from "../../src/settings/PointsSettings.js"
 import { NonEmptyText, Port } from "../../src/schema/SettingValues.js"
 
@@ -56,5 +56,17 @@ describe("--help", () => {
   it("still finds the sentence @effect/cli's text primitive adds to every text flag", () => {
     const help = HelpDoc.toAnsiText(Options.getHelp(Options.text("host"))).replace(/\x1b\[[0-9;]*m/g, "")
     expect(help).toMatch(GENERIC_TEXT_HELP)
+  })
+})
+
+describe("optional settings", () => {
+  const spec = { env: "SOME_FILE_SETTING", schema: NonEmptyText, description: "a file" }
+  const read = (env: Record<string, string>) =>
+    Effect.runSync(Effect.either(Effect.withConfigProvider(optionalConfig(spec), ConfigProvider.fromMap(new Map(Object.entries(env))))))
+
+  it("are absent when unset or set to the empty string (Compose's ${VAR:-}), and decoded otherwise", () => {
+    expect(read({})).toEqual(Either.right(Option.none()))
+    expect(read({ SOME_FILE_SETTING: "" })).toEqual(Either.right(Option.none()))
+    expect(read({ SOME_FILE_SETTING: "/run/secrets/x" })).toEqual(Either.right(Option.some("/run/secrets/x")))
   })
 })

@@ -184,7 +184,7 @@ describe("secrets and .env.example", () => {
 
   it("keeps passwords (Grafana's too) and the admin token in files under secrets/, which git ignores", () => {
     const secrets = base.secrets as Record<string, { file: string }>
-    expect(Object.keys(secrets).sort()).toEqual(["admin_token", "db_migrate_password", "db_password", "db_root_password", "grafana_admin_password"])
+    expect(Object.keys(secrets).sort()).toEqual(["admin_token", "broker_url", "db_migrate_password", "db_password", "db_root_password", "grafana_admin_password", "rabbitmq_credentials"])
     for (const secret of Object.values(secrets)) expect(secret.file).toMatch(/^\.\/secrets\//)
     expect(text(".gitignore")).toMatch(/^secrets\/$/m)
     expect(text(".dockerignore")).toMatch(/^secrets$/m)

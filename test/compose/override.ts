@@ -24,7 +24,13 @@ export const testPort = (port: number): number => {
   if (port > 5000 && port < 5100) return 35000 + port - 5000
   if (port > 6000 && port < 6100) return 35100 + port - 6000
   // 9100 is every server's METRICS_PORT, which the replica wrapper below replaces with its slot's; 3000 is Grafana's (never run here).
-  const fixed: Record<number, number> = { 80: 35281, 8080: 35280, [LB_HEALTH_PORT]: 35279, 8090: 35290, 9100: 35291, [PROMETHEUS_PORT]: 35292, [GRAFANA_PORT]: 35293, 10000: 35300, 10001: 35301 }
+  const fixed: Record<number, number> = {
+    80: 35281, 8080: 35280, [LB_HEALTH_PORT]: 35279, 8090: 35290, 9100: 35291, [PROMETHEUS_PORT]: 35292, [GRAFANA_PORT]: 35293,
+    // RabbitMQ (profile events): AMQP, its management UI, and its Erlang distribution port (the host's own
+    // RabbitMQ holds 5672 and 25672).
+    5672: 35295, 15672: 35296, 25672: 35297,
+    10000: 35300, 10001: 35301
+  }
   const moved = fixed[port]
   if (moved === undefined) throw new Error(`no test port for ${port}: add one to test/compose/override.ts`)
   return moved
@@ -71,6 +77,18 @@ export const hostNetworkPrometheusConfig = (roster: Roster) => ({
   ]
 })
 
+/** The image compose's events profile names for RabbitMQ (built as a stand-in by standins/build.sh). */
+export const RABBITMQ_IMAGE = "rabbitmq:3.13-management"
+
+/** RabbitMQ's listeners on the host's network (conf.d/90-test-ports.conf: later files win). */
+export const hostNetworkRabbitmqConf = () =>
+  [
+    `listeners.tcp.default = ${testPort(5672)}`,
+    `management.tcp.port = ${testPort(15672)}`,
+    "management.tcp.ip = 127.0.0.1",
+    ""
+  ].join("\n")
+
 /** Compose reads `$$` as a literal `$`. */
 const literal = (text: string) => text.replaceAll("$", () => "$$")
 
@@ -103,6 +121,12 @@ const overrideService = (service: Service, dir: string): Record<string, unknown>
     environment.MYSQL_TCP_PORT = String(testPort(3306))
   }
   if (service.image === "phpmyadmin") environment.APACHE_PORT = String(testPort(80))
+  if (service.image === RABBITMQ_IMAGE) {
+    // Beside the host's RabbitMQ (node rabbit@localhost, the same epmd): a node name and ports of its own.
+    environment.RABBITMQ_NODENAME = "scoreline-test@localhost"
+    environment.RABBITMQ_DIST_PORT = String(testPort(25672))
+    override.volumes = [`${Path.join(dir, "rabbitmq-ports.conf")}:/etc/rabbitmq/conf.d/90-test-ports.conf:ro`]
+  }
   if (programOf(service) === "server") {
     environment.REPLICA_PORTS = replicaPorts(Number(service.environment!.SERVER_PORT)).join(" ")
     override.command = ["sh", "-c", takeASlot]

@@ -1,3 +1,4 @@
+import amqp from "amqplib"
 import { Effect, Either, Logger, LogLevel } from "effect"
 import * as Mysql from "mysql2/promise"
 import * as Fs from "node:fs"
@@ -12,7 +13,7 @@ import { Transport } from "../../src/layers/Transport.js"
 import { requestsServed } from "../support/metrics.js"
 import { ROOT } from "../support/processes.js"
 import { containersOf, ensureDocker, reserveTestPorts, run, runOk, waitUntil } from "./docker.js"
-import { hostNetworkLbConf, hostNetworkPrometheusConfig, makeOverride, replicaMetricsPort, replicaPorts, testPort } from "./override.js"
+import { hostNetworkLbConf, hostNetworkPrometheusConfig, hostNetworkRabbitmqConf, makeOverride, replicaMetricsPort, replicaPorts, testPort } from "./override.js"
 
 /**
  * `npm run test:compose`: the real compose.yml and Dockerfile, run under Docker with local stand-ins for
@@ -29,25 +30,27 @@ if (unavailable !== undefined) {
 
 const PROJECT = "scoreline-test"
 const DIR = Path.join(ROOT, ".tmp/compose-test")
-const EVERY_PROFILE = ["--profile", "all", "--profile", "echo", "--profile", "messages", "--profile", "tools", "--profile", "monitoring"]
+const EVERY_PROFILE = ["--profile", "all", "--profile", "echo", "--profile", "messages", "--profile", "tools", "--profile", "monitoring", "--profile", "events"]
+/** compose.yml with .env's events switch on (BROKER_URL_FILE), as its own run file. */
+const EVENTS_RUN = "events.compose.yml"
 const seed000 = readRoster("seed000")
 const say = (line: string) => console.log(`compose: ${line}`)
 
 /** docker-compose on the real file (or a layout file) plus the test's override, env file and project name. */
-const composeWithOverride = (args: ReadonlyArray<string>, file = "compose.yml") =>
-  run("docker-compose", ["-p", PROJECT, "--env-file", Path.join(DIR, ".env"), "-f", file, "-f", Path.join(DIR, `override.${file}`), ...args])
+const composeWithOverride = (args: ReadonlyArray<string>, file = "compose.yml", env: Record<string, string> = {}) =>
+  run("docker-compose", ["-p", PROJECT, "--env-file", Path.join(DIR, ".env"), "-f", file, "-f", Path.join(DIR, `override.${file}`), ...args], { env })
 
 /**
  * What the test runs: Compose's own merge of the real file and the override (`docker-compose config`), less
  * the `ports` lists. Host networking discards published ports anyway, but Compose 1.29 refuses to create a
  * container that has both, and an override can only add to a list, never remove from it.
  */
-const writeRunFile = async (file: string) => {
-  const merged = await composeWithOverride(["config"], file)
+const writeRunFile = async (file: string, env: Record<string, string> = {}, runName = file) => {
+  const merged = await composeWithOverride(["config"], file, env)
   if (merged.code !== 0) throw new Error(merged.stderr)
   const config = Yaml.parse(merged.stdout) as { services: Record<string, Record<string, unknown>> }
   for (const service of Object.values(config.services)) delete service.ports
-  Fs.writeFileSync(Path.join(DIR, `run.${file}`), Yaml.stringify(config, { defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN", lineWidth: 0 }))
+  Fs.writeFileSync(Path.join(DIR, `run.${runName}`), Yaml.stringify(config, { defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN", lineWidth: 0 }))
 }
 const compose = (args: ReadonlyArray<string>, file = "compose.yml") =>
   run("docker-compose", ["-p", PROJECT, "--project-directory", ROOT, "--env-file", Path.join(DIR, ".env"), "-f", Path.join(DIR, `run.${file}`), ...args])
@@ -82,7 +85,7 @@ describe.skipIf(unavailable !== undefined).sequential("docker compose", () => {
     reserveTestPorts()
     // The stand-ins (cached by recipe) and the image itself, as users build it.
     let started = performance.now()
-    await runOk("bash", [Path.join(ROOT, "test/compose/standins/build.sh"), "node", "mysql", "phpmyadmin", "nginx", "prometheus"], { timeoutMs: 900_000 })
+    await runOk("bash", [Path.join(ROOT, "test/compose/standins/build.sh"), "node", "mysql", "phpmyadmin", "nginx", "prometheus", "rabbitmq"], { timeoutMs: 900_000 })
     say(`stand-ins ready in ${((performance.now() - started) / 1000).toFixed(1)} s`)
     started = performance.now()
     await runOk("docker", ["build", "--quiet", "--network", "host", "-t", "scoreline:0.1.0", "."], { timeoutMs: 900_000 })
@@ -93,6 +96,9 @@ describe.skipIf(unavailable !== undefined).sequential("docker compose", () => {
     Fs.mkdirSync(DIR, { recursive: true })
     Fs.copyFileSync(Path.join(ROOT, ".env.example"), Path.join(DIR, ".env.example"))
     await runOk("bash", [Path.join(ROOT, "scripts/make-secrets.sh"), DIR])
+    // The programs reach the stand-in RabbitMQ on the host's network, at its test port.
+    Fs.writeFileSync(Path.join(DIR, "secrets", "broker_url"), `amqp://scoreline:${secret("rabbitmq_password")}@127.0.0.1:${testPort(5672)}\n`)
+    Fs.writeFileSync(Path.join(DIR, "rabbitmq-ports.conf"), hostNetworkRabbitmqConf())
     // Quick points and polls, so growth shows within seconds.
     Fs.appendFileSync(Path.join(DIR, ".env"), "UPDATE_INTERVAL=1\nPOLL_INTERVAL=2\n")
     // Replicas on the host's network take a port slot each, under a lock in this folder (override.ts says how).
@@ -108,6 +114,7 @@ describe.skipIf(unavailable !== undefined).sequential("docker compose", () => {
       Fs.writeFileSync(Path.join(DIR, `override.${file}`), Yaml.stringify(makeOverride(readCompose(file), Path.join(DIR, "secrets"), DIR, lbConf, prometheusConf)))
       await writeRunFile(file)
     }
+    await writeRunFile("compose.yml", { BROKER_URL_FILE: "/run/secrets/broker_url" }, EVENTS_RUN)
     await compose([...EVERY_PROFILE, "down", "-v", "--remove-orphans"])
   })
 
@@ -291,6 +298,36 @@ describe.skipIf(unavailable !== undefined).sequential("docker compose", () => {
       return response.ok ? await response.text() : undefined
     }, 60_000)
     expect(page).toContain("phpMyAdmin")
+  })
+
+  it("profile events: RabbitMQ (a stand-in from Debian's package) takes every server's events, the dashboard follows them, the UI answers on 127.0.0.1", async () => {
+    const started = performance.now()
+    // .env's switch on: the servers and the dashboard are re-created with BROKER_URL_FILE, RabbitMQ starts.
+    await composeOk(["--profile", "all", "--profile", "events", "up", "-d"], EVENTS_RUN)
+    say(`--profile all --profile events up -d returned in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    await waitUntil("rabbitmq healthy", async () =>
+      (await containersOf(PROJECT)).find((c) => c.service === "rabbitmq")?.health === "healthy" || undefined, 120_000)
+    const url = `amqp://scoreline:${secret("rabbitmq_password")}@127.0.0.1:${testPort(5672)}`
+    const connection = await amqp.connect(url)
+    try {
+      const channel = await connection.createChannel()
+      await channel.assertExchange("scoreline.points", "topic", { durable: true })
+      const { queue } = await channel.assertQueue("", { exclusive: true })
+      await channel.bindQueue(queue, "scoreline.points", "points.#")
+      const users = new Set<string>()
+      await channel.consume(queue, (message) => {
+        if (message !== null) users.add(JSON.parse(message.content.toString("utf8")).user)
+      }, { noAck: true })
+      await waitUntil("an event from every user's server", async () => seed000.servers.every((entry) => users.has(entry.user)) || undefined, 60_000)
+    } finally {
+      await connection.close()
+    }
+    expect(await logsOf("dashboard")).toContain("dashboard follows the broker's events")
+    // The management UI: the user from the secret, and no one else.
+    const overview = `http://127.0.0.1:${testPort(15672)}/api/overview`
+    const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` })
+    expect((await fetch(overview, { headers: basic("scoreline", secret("rabbitmq_password")) })).status).toBe(200)
+    expect((await fetch(overview, { headers: basic("guest", "guest") })).status).toBe(401)
   })
 
   it("docker-compose stop: every container exits 0 (none killed after the grace period)", async () => {

