@@ -1,7 +1,7 @@
 import type { Roster } from "../../src/schema/Roster.js"
 import { dashboardDeployment, dashboardService, migrateJob, namespace } from "./Common.js"
 import { ingress, mysqlService, mysqlStatefulSet, pointsMetricsService, serviceMonitors } from "./Components.js"
-import { brokerPatch } from "./Events.js"
+import { brokerPatches } from "./Events.js"
 import { grafanaDashboardConfigMap, prometheusRule, RULES_FILE } from "./Monitoring.js"
 import { MYSQL, NAMESPACE, SETTINGS, slugsOf } from "./Names.js"
 import { clientDeployment, serverDeployment, serverDisruptionBudget, serverService, type ServerOptions } from "./Servers.js"
@@ -117,7 +117,7 @@ export const componentFiles = (dir: string): Array<ManifestFile> => [
     configMapGenerator: [{ name: SETTINGS, behavior: "merge", literals: [`DB_HOST=${MYSQL}`] }]
   }),
   { path: `${dir}/mysql/mysql.yaml`, text: yamlFile("scripts/k8s/Components.ts", [mysqlStatefulSet, mysqlService]) },
-  component(`${dir}/events`, { patches: [brokerPatch] })
+  component(`${dir}/events`, { patches: [...brokerPatches] })
 ]
 
 /** A kustomization over others: the base with the in-cluster MySQL and the Ingress, to try on kind or minikube. */

@@ -75,7 +75,7 @@ describe.skipIf(!kubectl)("what kubectl kustomize renders", () => {
     }
   })
 
-  it("components/events gives every points server, and nothing else, BROKER_URL from the Secret's broker-url", () => {
+  it("components/events gives every points server and the dashboard, and nothing else, BROKER_URL from the Secret's broker-url", () => {
     const dir = Path.join(scratch, "events")
     Fs.mkdirSync(dir, { recursive: true })
     Fs.writeFileSync(Path.join(dir, "kustomization.yaml"), [
@@ -88,8 +88,9 @@ describe.skipIf(!kubectl)("what kubectl kustomize renders", () => {
     const without = render(Path.join(TREE, "base"))
     const rendered = render(dir)
     const brokerOf = (object: KubeObject) => containersOf(object).map((c) => (c.env ?? []).find((e: any) => e.name === "BROKER_URL"))
-    const servers = rendered.filter((o) => o.kind === "Deployment" && o.metadata.labels?.["app.kubernetes.io/component"] === "points-server")
-    expect(servers.length).toBeGreaterThan(0)
+    const servers = rendered.filter((o) => o.kind === "Deployment" && ["points-server", "dashboard"].includes(o.metadata.labels?.["app.kubernetes.io/component"] ?? ""))
+    expect(servers.filter((o) => o.metadata.labels?.["app.kubernetes.io/component"] === "dashboard")).toHaveLength(1)
+    expect(servers.length).toBeGreaterThan(1)
     for (const server of servers) {
       expect(brokerOf(server), server.metadata.name).toEqual([{ name: "BROKER_URL", valueFrom: { secretKeyRef: { name: "scoreline-secrets", key: "broker-url" } } }])
       // The patch adds to the container's environment; what the base sets stays.
