@@ -43,7 +43,16 @@ interface Session {
   readonly channel: amqp.ConfirmChannel
 }
 
-const closeQuietly = (session: Session) => Effect.promise(() => session.connection.close().catch(() => undefined))
+/** How long a TCP connection to the broker may take. */
+export const CONNECT_TIMEOUT_MS = 10_000
+/** How long closing may wait for the broker's close-ok: a broker going away must not hold up a shutdown. */
+export const CLOSE_TIMEOUT = Duration.seconds(2)
+
+/** Closes a connection, whatever state it is in, within CLOSE_TIMEOUT. */
+export const closeConnection = (connection: amqp.ChannelModel) =>
+  Effect.promise(() => connection.close().catch(() => undefined)).pipe(Effect.timeout(CLOSE_TIMEOUT), Effect.ignore)
+
+const closeQuietly = (session: Session) => closeConnection(session.connection)
 
 const make = (config: BrokerConfig) =>
   Effect.gen(function*() {
@@ -51,13 +60,18 @@ const make = (config: BrokerConfig) =>
     let current: Session | undefined
     const lock = yield* Effect.makeSemaphore(1)
     const connect = Effect.tryPromise({
-      try: async (): Promise<Session> => {
-        const connection = await amqp.connect(Redacted.value(config.url))
+      try: async (signal): Promise<Session> => {
+        const connection = await amqp.connect(Redacted.value(config.url), { timeout: CONNECT_TIMEOUT_MS })
         // Errors also arrive as 'close'; without a listener an 'error' event would throw in the process.
         connection.on("error", () => {})
         const channel = await connection.createConfirmChannel()
         channel.on("error", () => {})
         await channel.assertExchange(config.exchange, "topic", { durable: true })
+        // Interrupted meanwhile (a stopping program): nobody will use or close it.
+        if (signal.aborted) {
+          await connection.close().catch(() => undefined)
+          throw new Error("interrupted")
+        }
         const session = { connection, channel }
         connection.on("close", () => {
           if (current === session) current = undefined

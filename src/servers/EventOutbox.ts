@@ -93,8 +93,9 @@ export const publishOwedEvents = (users: ReadonlyArray<string>) =>
       Effect.repeat(Schedule.spaced(OUTBOX_INTERVAL)),
       Effect.andThen(Effect.never),
       // A stopping server publishes what it still owes, if the broker confirms within FINAL_DRAIN; what it
-      // cannot stays owed for its next start or another replica.
-      Effect.ensuring(drain.pipe(Effect.timeout(FINAL_DRAIN), Effect.ignore))
+      // cannot stays owed for its next start or another replica. Interruptible inside the finalizer, or the
+      // timeout could not cut a connection attempt to a broker that never answers.
+      Effect.ensuring(Effect.interruptible(drain).pipe(Effect.timeout(FINAL_DRAIN), Effect.ignore))
     )
   })
 

@@ -1,5 +1,6 @@
 import amqp from "amqplib"
 import { randomBytes } from "node:crypto"
+import * as Net from "node:net"
 import { afterEach, expect, it } from "vitest"
 import { eventually, httpPortOf, listeningPort, uniqueUser, usePrograms } from "../programs/harness.js"
 import { openStream } from "../dashboard/support.js"
@@ -94,5 +95,30 @@ describeRabbitMq("the dashboard on the broker's events", () => {
       await eventually("the dashboard at the database's points", async () => ((await points()) === Number(row!.points) ? true : undefined))
       expect(dashboard.stderr().match(/broker away: the dashboard reads the database/g)).toHaveLength(1)
     }, 120_000)
+
+    // The bug this pins: the connection attempt could not be interrupted (an acquireRelease's acquire, a
+    // finalizer's drain), so a stop waited for amqplib's 10 s connect timeout, and Compose killed the dashboard
+    // after its 10 s grace (test/compose/system.compose.ts, "every container exits 0", went red). Without a
+    // timed assertion this test cannot see 10 s against 30 ms; it pins the clean exit, and the compose run the
+    // grace period.
+    it("a broker that accepts and never answers holds up no shutdown: the dashboard, a server and the events program exit 0 on SIGTERM", async () => {
+      // A TCP listener that takes connections and says nothing: an AMQP handshake never completes.
+      const held = new Set<Net.Socket>()
+      const silent = Net.createServer((socket) => void held.add(socket.on("error", () => {})))
+      await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve))
+      closers.push(async () => {
+        for (const socket of held) socket.destroy()
+        await new Promise<void>((resolve) => silent.close(() => resolve()))
+      })
+      const brokerUrl = `amqp://guest:guest@127.0.0.1:${(silent.address() as Net.AddressInfo).port}`
+      const dashboard = start("dashboard", { ...db.env(), HTTP_PORT: "0", HTTP_HOST: "127.0.0.1", BROKER_URL: brokerUrl })
+      const server = start("server", { ...db.env(), SERVER_USER: uniqueUser("held"), SERVER_HOST: "127.0.0.1", SERVER_PORT: "0", UPDATE_INTERVAL: "1", BROKER_URL: brokerUrl })
+      const events = start("events", { BROKER_URL: brokerUrl })
+      await httpPortOf(dashboard)
+      await listeningPort(server)
+      // Each has a connection open to the silent broker, stuck in the handshake.
+      await eventually("three connections held", async () => (held.size >= 3 ? true : undefined), 20_000)
+      for (const program of [dashboard, server, events]) expect((await stopWith(program)).code).toBe(0)
+    }, 60_000)
   })
 })
