@@ -1,5 +1,4 @@
 import amqp from "amqplib"
-import { randomBytes } from "node:crypto"
 import * as Net from "node:net"
 import { afterEach, expect, it } from "vitest"
 import { eventually, httpPortOf, listeningPort, uniqueUser, usePrograms } from "../programs/harness.js"
@@ -7,7 +6,7 @@ import { openStream } from "../dashboard/support.js"
 import { describeMariaDb, useTestDatabase } from "../support/mariadb.js"
 import { stopWith } from "../support/processes.js"
 import { startProxy } from "../support/proxy.js"
-import { consume, describeRabbitMq, RABBITMQ_URL } from "../support/rabbitmq.js"
+import { consume, describeRabbitMq, exchangeName, RABBITMQ_URL, viaPort } from "../support/rabbitmq.js"
 
 /**
  * The dashboard fed by the broker (BROKER_URL): spawned on the real MariaDB and RabbitMQ, it reads the database
@@ -15,8 +14,6 @@ import { consume, describeRabbitMq, RABBITMQ_URL } from "../support/rabbitmq.js"
  * from the events. Counted by its own scoreline_dashboard_database_reads_total.
  */
 
-const exchangeName = () => `scoreline.test.${randomBytes(4).toString("hex")}`
-const viaPort = (port: number) => RABBITMQ_URL.replace(/:\d+(\/|$)/, `:${port}$1`)
 
 describeRabbitMq("the dashboard on the broker's events", () => {
   describeMariaDb("on MariaDB", () => {

@@ -1,6 +1,5 @@
 import { it as effectIt } from "@effect/vitest"
 import { Effect, Layer, Logger, LogLevel, TestClock } from "effect"
-import { randomBytes } from "node:crypto"
 import { afterEach, expect, it } from "vitest"
 import { Broker, type OutgoingMessage } from "../../src/layers/Broker.js"
 import { Db } from "../../src/layers/Db.js"
@@ -10,12 +9,10 @@ import { eventually, httpPortOf, listeningPort, uniqueUser, usePrograms } from "
 import { describeMariaDb, useTestDatabase } from "../support/mariadb.js"
 import { stopWith } from "../support/processes.js"
 import { startProxy } from "../support/proxy.js"
-import { consume, describeRabbitMq, RABBITMQ_URL } from "../support/rabbitmq.js"
+import { consume, describeRabbitMq, exchangeName, RABBITMQ_URL, viaPort } from "../support/rabbitmq.js"
 
 /** Point-change events on the real RabbitMQ, from spawned servers on the real MariaDB (docs/EVENTS.md). */
 
-const exchangeName = () => `scoreline.test.${randomBytes(4).toString("hex")}`
-const viaPort = (port: number) => RABBITMQ_URL.replace(/:\d+(\/|$)/, `:${port}$1`)
 
 describeRabbitMq("events", () => {
   describeMariaDb("from servers on MariaDB", () => {

@@ -1,4 +1,5 @@
 import amqp from "amqplib"
+import { randomBytes } from "node:crypto"
 import { describe } from "vitest"
 
 /** RabbitMQ as this machine and CI run it: 127.0.0.1:5672, guest/guest, vhost `/`. */
@@ -21,6 +22,11 @@ if (unavailable !== undefined) {
   }
   console.warn(`skipping the RabbitMQ tests: ${RABBITMQ_URL} is not reachable (${unavailable}); in CI this is a failure.`)
 }
+
+/** A test's own exchange name: tests run side by side on one broker. */
+export const exchangeName = () => `scoreline.test.${randomBytes(4).toString("hex")}`
+/** RABBITMQ_URL through another port (a proxy in front of the broker). */
+export const viaPort = (port: number) => RABBITMQ_URL.replace(/:\d+(\/|$)/, `:${port}$1`)
 
 /** `describe`, skipped (with the warning above) when RabbitMQ is not there outside CI. */
 export const describeRabbitMq = describe.skipIf(unavailable !== undefined)
