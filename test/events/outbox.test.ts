@@ -181,6 +181,20 @@ describeRabbitMq("events", () => {
       expect(running.stderr()).not.toContain("hunter2-secret")
     })
 
+    it("wrong credentials: one error line that says so (never the password), retried, the points service unaffected", async () => {
+      const user = uniqueUser("creds")
+      const running = server(user, RABBITMQ_URL.replace(/\/\/[^@]*@/, "//guest:not-the-password-4711@"), exchangeName())
+      await listeningPort(running)
+      // Owed events are retried with backoff (0.5 s, 1 s, 2 s…): several refusals, one line.
+      await eventually("two points claimed while refused", async () => ((await ledger(user)).length >= 2 ? true : undefined), 20_000)
+      await new Promise((resolve) => setTimeout(resolve, 3_000))
+      expect(running.stderr().match(/the broker refused the credentials in BROKER_URL/g)).toHaveLength(1)
+      expect(running.stderr()).not.toContain("not-the-password-4711")
+      expect(running.stderr()).not.toMatch(/events not published yet/)
+      expect(await db.query("SELECT 1 FROM point_ticks WHERE user = ? AND event_owed = 1", [user])).not.toHaveLength(0)
+      await stopWith(running)
+    }, 40_000)
+
     it("an unreachable broker at start: the server answers anyway, with one warning", async () => {
       const user = uniqueUser("away")
       const running = server(user, "amqp://guest:guest@127.0.0.1:1", exchangeName())
