@@ -93,6 +93,23 @@ describeRabbitMq("the dashboard on the broker's events", () => {
       expect(dashboard.stderr().match(/broker away: the dashboard reads the database/g)).toHaveLength(1)
     }, 120_000)
 
+    it("an unreachable broker at start: the dashboard says so once, and serves from the database meanwhile", async () => {
+      const user = uniqueUser("nobroker")
+      const dashboard = start("dashboard", { ...db.env(), HTTP_PORT: "0", HTTP_HOST: "127.0.0.1", REFRESH_INTERVAL: "0.2", BROKER_URL: "amqp://guest:guest@127.0.0.1:1" })
+      const base = `http://127.0.0.1:${await httpPortOf(dashboard)}`
+      await dashboard.waitFor(/broker away: the dashboard reads the database/, 20_000)
+      // A row written behind its back (after its start, which migrated) reaches it by the poll.
+      await db.query("INSERT INTO scores (user, points, datetime_stamp) VALUES (?, 7, '2026-12-04 00:00:00')", [user])
+      await eventually("the poll's answer", async () => {
+        const response = await fetch(`${base}/api/users/${user}`)
+        return response.ok && ((await response.json()) as { data: { points: number } }).data.points === 7 ? true : undefined
+      })
+      // Several reconnection attempts by now (0.5 s, 1 s, 2 s apart): one line.
+      await new Promise((resolve) => setTimeout(resolve, 3_000))
+      expect(dashboard.stderr().match(/broker away/g)).toHaveLength(1)
+      expect((await stopWith(dashboard)).code).toBe(0)
+    }, 40_000)
+
     // The bug this pins: the connection attempt could not be interrupted (an acquireRelease's acquire, a
     // finalizer's drain), so a stop waited for amqplib's 10 s connect timeout, and Compose killed the dashboard
     // after its 10 s grace (test/compose/system.compose.ts, "every container exits 0", went red). Without a
