@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, type Duration, Effect, Fiber, Layer, Option, Ref, TestClock } from "effect"
+import { DateTime, type Duration, Effect, Fiber, HashMap, Layer, Logger, LogLevel, Option, Ref, TestClock } from "effect"
 import { Db, DbError, type DbShape } from "../../src/layers/Db.js"
 import { Metrics } from "../../src/layers/Metrics.js"
 import { Ticker } from "../../src/layers/Ticker.js"
@@ -329,4 +329,84 @@ describe("pruning", () => {
       yield* TestClock.adjust("2 minutes")
       expect(yield* slots("dave")).toEqual([])
     }).pipe(Effect.provide(layers())))
+})
+
+describe("logs", () => {
+  interface Line {
+    readonly level: string
+    readonly message: string
+    readonly annotations: Record<string, unknown>
+  }
+  /** Every log line the writer makes, down to debug, as level, message and annotations. */
+  const collecting = (lines: Array<Line>) =>
+    Layer.merge(
+      Logger.replace(Logger.defaultLogger, Logger.make(({ annotations, logLevel, message }) => {
+        lines.push({
+          level: logLevel.label,
+          message: (Array.isArray(message) ? message : [message]).map(String).join(" "),
+          annotations: Object.fromEntries(HashMap.toEntries(annotations))
+        })
+      })),
+      Logger.minimumLogLevel(LogLevel.Debug)
+    )
+  const since = (lines: ReadonlyArray<Line>, from: number) => lines.slice(from).map(({ annotations, level, message }) => ({ level, message, annotations }))
+
+  // The words are an interface: operators grep them, and the bench parses "point added" with its slot.
+  it.scoped("each outcome is one line with its level and annotations: added, owed, caught up, counted elsewhere, paused", () => {
+    const lines: Array<Line> = []
+    return Effect.gen(function*() {
+      const real = yield* Db
+      const isDown = yield* Ref.make(false)
+      yield* real.ensureUser("dave")
+      yield* Effect.provideService(startWriter("dave", { refresh: "1 hour", pointsPerTick: 2 }), Db, flaky(real, isDown, yield* Ref.make(0)))
+      yield* TestClock.adjust("1 second")
+      expect(since(lines, 0)).toEqual([{ level: "INFO", message: "point added", annotations: { slot: 1, points: 2 } }])
+
+      yield* Ref.set(isDown, true)
+      let mark = lines.length
+      yield* TestClock.adjust("2 seconds")
+      expect(since(lines, mark)).toEqual([
+        { level: "WARN", message: "point not added yet: owed until the database is back", annotations: { slot: 2, owed: 1, error: down.message } },
+        { level: "WARN", message: "point not added yet: owed until the database is back", annotations: { slot: 3, owed: 2, error: down.message } }
+      ])
+
+      yield* Ref.set(isDown, false)
+      mark = lines.length
+      yield* TestClock.adjust("1 second")
+      expect(since(lines, mark)).toEqual([{ level: "INFO", message: "points added, outage caught up", annotations: { slot: 4, slots: 3, points: 6 } }])
+
+      // A replica that comes second to a slot, and a paused user: debug lines only.
+      yield* startWriter("dave", { refresh: "1 hour", pointsPerTick: 2 })
+      mark = lines.length
+      yield* TestClock.adjust("1 second")
+      expect(since(lines, mark).map((line) => [line.level, line.message, line.annotations])).toEqual(expect.arrayContaining([
+        ["INFO", "point added", { slot: 5, points: 2 }],
+        ["DEBUG", "slot already counted (another replica)", { slot: 5 }]
+      ]))
+      yield* real.setPaused("dave", true)
+      mark = lines.length
+      yield* TestClock.adjust("1 second")
+      expect(since(lines, mark).map((line) => [line.level, line.message, line.annotations])).toEqual([
+        ["DEBUG", "tick skipped: updates paused", { slot: 6 }],
+        ["DEBUG", "tick skipped: updates paused", { slot: 6 }]
+      ])
+    }).pipe(Effect.provide(Layer.merge(layers(), collecting(lines))))
+  })
+
+  it.scoped("a refresh during an outage is a debug line (the tick's warning is enough)", () => {
+    const lines: Array<Line> = []
+    return Effect.gen(function*() {
+      const real = yield* Db
+      const isDown = yield* Ref.make(false)
+      yield* real.ensureUser("erin")
+      yield* Effect.provideService(startWriter("erin", { refresh: "500 millis" }), Db, flaky(real, isDown, yield* Ref.make(0)))
+      yield* Ref.set(isDown, true)
+      yield* TestClock.adjust("1700 millis")
+      const debug = lines.filter((line) => line.level === "DEBUG").map((line) => line.message)
+      expect(debug).toContain("owed points not added yet")
+      expect(debug).toContain("state not refreshed: database unavailable")
+      expect(lines.filter((line) => line.level === "WARN")).toHaveLength(1)
+      expect(lines.find((line) => line.message === "owed points not added yet")!.annotations).toEqual({ owed: 1, error: down.message })
+    }).pipe(Effect.provide(Layer.merge(layers(), collecting(lines))))
+  })
 })
