@@ -150,6 +150,29 @@ describe("the watcher's state", () => {
       expect(after.state.users[0]!.points).toBe(1)
     })
 
+    it("new users join after those shown, sorted by name among themselves", () => {
+      const { state } = withEvents(read, [point("zed", 11, 1), point("al", 11, 1), point("bo", 11, 8)])
+      expect(state.users.map((r) => r.user)).toEqual(["ana", "bo", "al", "zed"])
+    })
+
+    it("the history stays newest first: by time, then by slot (a catch-up claims several slots in one second)", () => {
+      const { state } = withEvents(read, [point("bo", 11, 8, 11), point("ana", 13, 5, 13), point("cy", 20, 1, 30), point("ana", 12, 4, 12), point("cy", 21, 2, 30)])
+      expect(state.history.map((h) => `${h.user}:${h.slot}`)).toEqual(["cy:21", "cy:20", "ana:13", "ana:12", "bo:11", "ana:10", "bo:10"])
+      expect(state.historyStale).toBe(false)
+    })
+
+    it("a late interval is placed against the newest the history holds, not the oldest", () => {
+      const gap = withDatabaseRead(initialState([]), { users: [row("ana", 9, 5)], paused: [], history: [entry("ana", 11), entry("ana", 9)] })
+      expect(withEvents(gap, [point("ana", 10, 4, 6)]).state.users[0]!.points).toBe(9)
+    })
+
+    it("within one second: a newer slot is applied, an older one is not (both stamped alike)", () => {
+      const sameSecond = withEvents(read, [point("ana", 11, 4, 10)]).state
+      expect(sameSecond.users[0]).toMatchObject({ points: 4, datetime_stamp: at(10) })
+      const late = withEvents(read, [point("ana", 13, 6, 13), point("ana", 12, 5, 13)]).state
+      expect(late.users[0]!.points).toBe(6)
+    })
+
     it("an interval stamped before the row's last change (an edit the database saw) leaves the row", () => {
       const edited = withDatabaseRead(read, { users: [row("ana", 50, 30), row("bo", 7, 10)], paused: [] })
       expect(withEvents(edited, [point("ana", 11, 4, 29)]).state.users[0]!.points).toBe(50)

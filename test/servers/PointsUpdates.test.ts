@@ -3,6 +3,7 @@ import { DateTime, type Duration, Effect, Fiber, HashMap, Layer, Logger, LogLeve
 import { Db, DbError, type DbShape } from "../../src/layers/Db.js"
 import { Metrics } from "../../src/layers/Metrics.js"
 import { Ticker } from "../../src/layers/Ticker.js"
+import type { Slot } from "../../src/schema/PointTick.js"
 import { makePointsState } from "../../src/servers/PointsState.js"
 import { pruneLedger, refreshPoints, updatePoints } from "../../src/servers/PointsUpdates.js"
 
@@ -409,4 +410,47 @@ describe("logs", () => {
       expect(lines.find((line) => line.message === "owed points not added yet")!.annotations).toEqual({ owed: 1, error: down.message })
     }).pipe(Effect.provide(Layer.merge(layers(), collecting(lines))))
   })
+
+  it.scoped("pruning says how many rows it deleted, or that it could not; and counts the failure under operation prune", () => {
+    const lines: Array<Line> = []
+    return Effect.gen(function*() {
+      const real = yield* Db
+      const isDown = yield* Ref.make(false)
+      yield* real.ensureUser("fay")
+      yield* real.claimSlots({ user: "fay", slots: [1, 2, 3] as ReadonlyArray<Slot>, pointsPerTick: 1 })
+      const db = Db.of({ ...real, pruneHistory: (options) => Effect.flatMap(Ref.get(isDown), (d) => (d ? Effect.fail(down) : real.pruneHistory(options))) })
+      yield* Effect.forkScoped(Effect.provideService(pruneLedger({ retention: "10 seconds", limit: 100 }), Db, db))
+      yield* TestClock.adjust("61 seconds")
+      expect(lines.filter((line) => line.message.startsWith("history")).map(({ annotations, message }) => [message, annotations])).toEqual([["history pruned", { deleted: 3 }]])
+      yield* Ref.set(isDown, true)
+      yield* TestClock.adjust("60 seconds")
+      expect(lines.at(-1)).toEqual({ level: "DEBUG", message: "history not pruned: database unavailable", annotations: { error: down.message } })
+      const registry = (yield* Metrics).registry
+      const counted = yield* Effect.promise(() => registry.getSingleMetric("scoreline_database_errors_total")!.get())
+      expect(counted.values.find((value) => value.labels["operation"] === "prune")?.value).toBe(1)
+    }).pipe(Effect.provide(Layer.merge(layers(), collecting(lines))))
+  })
+
+  it.scoped("the counters: points added by user, and each failed write under its operation (tick, refresh)", () =>
+    Effect.gen(function*() {
+      const real = yield* Db
+      const isDown = yield* Ref.make(false)
+      yield* real.ensureUser("gus")
+      yield* Effect.provideService(startWriter("gus", { refresh: "1 second", pointsPerTick: 3 }), Db, flaky(real, isDown, yield* Ref.make(0)))
+      const registry = (yield* Metrics).registry
+      const value = (name: string, labels: Record<string, string>) =>
+        Effect.promise(() => registry.getSingleMetric(name)!.get()).pipe(
+          Effect.map((metric) => metric.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value)
+        )
+      yield* TestClock.adjust("2 seconds")
+      expect(yield* value("scoreline_points_added_total", { user: "gus" })).toBe(6)
+      yield* Ref.set(isDown, true)
+      yield* TestClock.adjust("1500 millis")
+      expect(yield* value("scoreline_database_errors_total", { operation: "tick" })).toBe(1)
+      expect(yield* value("scoreline_database_errors_total", { operation: "refresh" })).toBeGreaterThanOrEqual(1)
+      yield* Ref.set(isDown, false)
+      yield* TestClock.adjust("1 second")
+      // The outage's slot and this one, 3 points each.
+      expect(yield* value("scoreline_points_added_total", { user: "gus" })).toBe(12)
+    }).pipe(Effect.provide(layers())))
 })
