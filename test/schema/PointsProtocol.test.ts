@@ -80,6 +80,22 @@ describe("framing", () => {
     expect(takeFrames(bytes("a".repeat(MAX_REQUEST_BYTES)), isWhole).frames).toEqual([])
   })
 
+  it("takes a line of exactly the limit (its newline not counted), after other lines too; one byte more is TooLong", () => {
+    const atLimit = `${"a".repeat(MAX_REQUEST_BYTES)}\n`
+    const taken = takeFrames(bytes(`get_data\n${atLimit}`), isWhole)
+    expect(taken.frames.map((frame) => (frame._tag === "Request" ? frame.bytes.length : frame._tag))).toEqual([9, MAX_REQUEST_BYTES + 1])
+    expect(takeFrames(bytes(`get_data\n${"a".repeat(MAX_REQUEST_BYTES + 1)}\n`), isWhole).frames.map((frame) => frame._tag)).toEqual(["Request", "TooLong"])
+    // What follows a line over the limit is dropped with it: the connection is refused.
+    expect(takeFrames(bytes(`${"a".repeat(MAX_REQUEST_BYTES + 1)}\nget_data\n`), isWhole)).toEqual({ frames: [{ _tag: "TooLong" }], rest: new Uint8Array(), awaitingTerminator: false })
+    // An unterminated remainder that is not a whole request waits, however close to the limit.
+    expect(takeFrames(bytes("a".repeat(MAX_REQUEST_BYTES)), isWhole)).toEqual({ frames: [], rest: bytes("a".repeat(MAX_REQUEST_BYTES)), awaitingTerminator: false })
+  })
+
+  it("at EOF: the limit holds for the last request too", () => {
+    expect(flushFrames(bytes("a".repeat(MAX_REQUEST_BYTES)))).toEqual([{ _tag: "Request", bytes: bytes("a".repeat(MAX_REQUEST_BYTES)) }])
+    expect(flushFrames(bytes("a".repeat(MAX_REQUEST_BYTES + 1)))).toEqual([{ _tag: "TooLong" }])
+  })
+
   it("turns what is left at EOF into a last request", () => {
     expect(flushFrames(bytes("REQUEST_LATEST_POINTS"))).toHaveLength(1)
     expect(flushFrames(new Uint8Array())).toEqual([])
