@@ -45,6 +45,9 @@ export const driveSession = (session: StreamSession, limits: SessionLimits, port
   let requestStartedAt: number | undefined
   let draining = false
   let ended = false
+  // Armed for the idle limit from the last chunk: Node restarts a socket's timer on every read, so a request
+  // that leaves nothing pending needs no new timer (one allocation and one timer-list insert per chunk saved).
+  let armedForIdle = true
 
   const endWith = (last: string) => {
     if (ended) return
@@ -67,7 +70,9 @@ export const driveSession = (session: StreamSession, limits: SessionLimits, port
       if (out.length > 0) port.write(out)
       if (session.midRequest) requestStartedAt ??= now
       else requestStartedAt = undefined
+      if (requestStartedAt === undefined && armedForIdle) return
       port.arm(Math.max(1, untilNextLimit(now)))
+      armedForIdle = requestStartedAt === undefined
     },
     finish: () => endWith(session.finish()),
     timeout: (now) => {
@@ -75,6 +80,7 @@ export const driveSession = (session: StreamSession, limits: SessionLimits, port
       if (requestStartedAt !== undefined && now - requestStartedAt >= limits.requestMs) return endWith(session.timedOut())
       if (now - lastReceivedAt >= limits.idleMs) return endWith("")
       port.arm(Math.max(1, untilNextLimit(now)))
+      armedForIdle = false
     },
     drain: () => {
       draining = true
