@@ -30,13 +30,19 @@ export class Ticker extends Context.Tag("scoreline/Ticker")<Ticker, TickerShape>
       const millis = Math.max(1, Math.round(Duration.toMillis(interval)))
       const slotAt = (epochMillis: number) => Math.floor(epochMillis / millis)
       const startOf = (slot: Slot) => slot * millis
+      // Until the clock reads `at` or later. A timer can fire a millisecond before the wall clock gets there
+      // (Node's timers run on a monotonic clock): then it sleeps what is left, so a tick is never stamped
+      // with the second before its slot's start.
+      const sleepUntil = (at: number): Effect.Effect<void> =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          now >= at ? Effect.void : Effect.zipRight(Effect.sleep(Duration.millis(at - now)), Effect.suspend(() => sleepUntil(at))))
       // The slot after `previous` whose start is still ahead; emitted when the clock gets there. The slot
-      // is the one computed before sleeping, so a timer that fires a millisecond early cannot repeat a slot.
+      // is the one computed before sleeping, so a timer that fires early cannot repeat a slot.
       const next = (previous: Option.Option<Slot>) =>
         Effect.gen(function*() {
           const now = yield* Clock.currentTimeMillis
           const slot = Math.max(slotAt(now) + 1, Option.getOrElse(Option.map(previous, (p) => p + 1), () => 0))
-          yield* Effect.sleep(Duration.millis(Math.max(0, startOf(slot) - now)))
+          yield* sleepUntil(startOf(slot))
           return Option.some([slot, Option.some(slot)] as const)
         })
       return {
