@@ -4,7 +4,7 @@ import { ScoreRow } from "../../src/schema/ScoreRow.js"
 import type { Timestamp } from "../../src/schema/Timestamp.js"
 import { ControlEvent, PointEvent } from "../../src/schema/PointEvent.js"
 import type { Slot } from "../../src/schema/PointTick.js"
-import { CHART_POINTS, initialState, needsHistory, type WatcherEvent, withDatabaseRead, withEvents, withServers } from "../../src/dashboard/WatcherState.js"
+import { CHART_POINTS, HISTORY_WINDOW, initialState, needsHistory, type WatcherEvent, withDatabaseRead, withEvents, withServers } from "../../src/dashboard/WatcherState.js"
 
 /** The dashboard watcher's state, one transition at a time (what test/dashboard/live.test.ts sees only through HTTP). */
 const at = (seconds: number) => `2026-12-04 00:00:${String(seconds).padStart(2, "0")}` as Timestamp
@@ -171,6 +171,13 @@ describe("the watcher's state", () => {
       expect(sameSecond.users[0]).toMatchObject({ points: 4, datetime_stamp: at(10) })
       const late = withEvents(read, [point("ana", 13, 6, 13), point("ana", 12, 5, 13)]).state
       expect(late.users[0]!.points).toBe(6)
+    })
+
+    it("the history keeps the newest HISTORY_WINDOW entries, however many events a batch brings", () => {
+      const many = Array.from({ length: HISTORY_WINDOW + 10 }, (_, i) => point("ana", 100 + i, 4 + i, 59))
+      const { state } = withEvents(read, many)
+      expect(state.history).toHaveLength(HISTORY_WINDOW)
+      expect(state.users[0]!.points).toBe(4 + HISTORY_WINDOW + 9)
     })
 
     it("an interval stamped before the row's last change (an edit the database saw) leaves the row", () => {

@@ -185,6 +185,24 @@ describe("update fiber", () => {
       expect(yield* points("dave")).toEqual(Option.some(6))
     }).pipe(Effect.provide(layers())))
 
+  it.scoped("a write that hangs across more than maxOwed intervals: the gap's newest maxOwed slots are claimed", () =>
+    Effect.gen(function*() {
+      const real = yield* Db
+      const slow = yield* Ref.make(false)
+      yield* real.ensureUser("erin")
+      const sluggish = Db.of({
+        ...real,
+        claimSlots: (claim) =>
+          Effect.flatMap(Ref.getAndSet(slow, false), (s) => (s ? Effect.zipRight(Effect.sleep("6500 millis"), real.claimSlots(claim)) : real.claimSlots(claim)))
+      })
+      yield* Effect.provideService(startWriter("erin", { maxOwed: 3 }), Db, sluggish)
+      yield* TestClock.adjust("1 second")
+      yield* Ref.set(slow, true)
+      yield* TestClock.adjust("1 second") // slot 2's write takes until 8.5 s: slots 3 to 8 pass unseen
+      yield* TestClock.adjust("7 seconds") // at 9 s the fiber claims the gap's newest three, 7, 8 and 9
+      expect(yield* slots("erin")).toEqual([1, 2, 7, 8, 9])
+    }).pipe(Effect.provide(layers())))
+
   it.scoped("owes at most maxOwed slots (the newest) through a long outage", () =>
     Effect.gen(function*() {
       const real = yield* Db
