@@ -52,6 +52,14 @@ const flaky = (real: DbShape, isDown: Ref.Ref<boolean>, lostReply: Ref.Ref<numbe
       })
   })
 
+/** The store, with the next claim after `slow` is set taking `delay` (a write that hangs) before it commits. */
+const sluggish = (real: DbShape, slow: Ref.Ref<boolean>, delay: Duration.DurationInput) =>
+  Db.of({
+    ...real,
+    claimSlots: (claim) =>
+      Effect.flatMap(Ref.getAndSet(slow, false), (s) => (s ? Effect.zipRight(Effect.sleep(delay), real.claimSlots(claim)) : real.claimSlots(claim)))
+  })
+
 describe("update fiber", () => {
   it.scoped("adds exactly one point per interval, at the wall clock's boundaries, and none after interruption", () =>
     Effect.gen(function*() {
@@ -171,12 +179,7 @@ describe("update fiber", () => {
       const real = yield* Db
       const slow = yield* Ref.make(false)
       yield* real.ensureUser("dave")
-      const sluggish = Db.of({
-        ...real,
-        claimSlots: (claim) =>
-          Effect.flatMap(Ref.getAndSet(slow, false), (s) => (s ? Effect.zipRight(Effect.sleep("2500 millis"), real.claimSlots(claim)) : real.claimSlots(claim)))
-      })
-      yield* Effect.provideService(startWriter("dave"), Db, sluggish)
+      yield* Effect.provideService(startWriter("dave"), Db, sluggish(real, slow, "2500 millis"))
       yield* TestClock.adjust("1 second")
       yield* Ref.set(slow, true)
       yield* TestClock.adjust("1 second") // slot 2's write takes until 4.5 s: slots 3 and 4 pass unseen
@@ -190,12 +193,7 @@ describe("update fiber", () => {
       const real = yield* Db
       const slow = yield* Ref.make(false)
       yield* real.ensureUser("erin")
-      const sluggish = Db.of({
-        ...real,
-        claimSlots: (claim) =>
-          Effect.flatMap(Ref.getAndSet(slow, false), (s) => (s ? Effect.zipRight(Effect.sleep("6500 millis"), real.claimSlots(claim)) : real.claimSlots(claim)))
-      })
-      yield* Effect.provideService(startWriter("erin", { maxOwed: 3 }), Db, sluggish)
+      yield* Effect.provideService(startWriter("erin", { maxOwed: 3 }), Db, sluggish(real, slow, "6500 millis"))
       yield* TestClock.adjust("1 second")
       yield* Ref.set(slow, true)
       yield* TestClock.adjust("1 second") // slot 2's write takes until 8.5 s: slots 3 to 8 pass unseen
