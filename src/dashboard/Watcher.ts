@@ -155,7 +155,8 @@ export const makeWatcher = (options: WatcherOptions): Effect.Effect<WatcherShape
       refreshNow: Effect.asVoid(readDatabase(false)),
       reads: () => reads,
       run: Effect.all([
-        Effect.repeat(poll, Schedule.spaced(options.refreshInterval)),
+        // After the first interval: makeWatcher has just read the database.
+        Effect.schedule(poll, Schedule.spaced(options.refreshInterval)),
         following,
         Effect.repeat(probe, Schedule.spaced(options.probeInterval))
       ], { concurrency: "unbounded", discard: true }).pipe(Effect.andThen(Effect.never))

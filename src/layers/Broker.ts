@@ -1,5 +1,5 @@
 import amqp from "amqplib"
-import { Context, Data, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Context, Data, Duration, Effect, Option, Redacted } from "effect"
 import type { BrokerConfig } from "../settings/BrokerSettings.js"
 
 /** Why the broker did not take a batch: it could not be reached (or refused us), or it did not confirm. */
@@ -46,7 +46,7 @@ interface Session {
 /** How long a TCP connection to the broker may take. */
 export const CONNECT_TIMEOUT_MS = 10_000
 /** How long closing may wait for the broker's close-ok: a broker going away must not hold up a shutdown. */
-export const CLOSE_TIMEOUT = Duration.seconds(2)
+const CLOSE_TIMEOUT = Duration.seconds(2)
 
 /** Closes a connection, whatever state it is in, within CLOSE_TIMEOUT. */
 export const closeConnection = (connection: amqp.ChannelModel) =>
@@ -120,7 +120,5 @@ const make = (config: BrokerConfig) =>
 export const optionalBroker = (config: Option.Option<BrokerConfig>) =>
   Option.match(config, { onNone: () => Effect.succeedNone, onSome: (config) => Effect.asSome(make(config)) })
 
-export class Broker extends Context.Tag("scoreline/Broker")<Broker, BrokerShape>() {
-  /** RabbitMQ at `config.url`, for as long as the layer's scope. */
-  static readonly layer = (config: BrokerConfig) => Layer.scoped(Broker, make(config))
-}
+/** The publisher a process's outbox uses (built by optionalBroker, in the program's scope). */
+export class Broker extends Context.Tag("scoreline/Broker")<Broker, BrokerShape>() {}

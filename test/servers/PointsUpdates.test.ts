@@ -19,6 +19,16 @@ interface StartOptions {
   readonly maxOwed?: number
 }
 
+/** startWriter on a store whose claims and snapshots fail while `isDown` is set (the user's row made first). */
+const writerBehindFlakyDb = (user: string, options: StartOptions = {}) =>
+  Effect.gen(function*() {
+    const real = yield* Db
+    const isDown = yield* Ref.make(false)
+    yield* real.ensureUser(user)
+    const writer = yield* Effect.provideService(startWriter(user, options), Db, flaky(real, isDown, yield* Ref.make(0)))
+    return { ...writer, real, isDown }
+  })
+
 /** A server's write side without its socket: state, update fiber and refresh fiber, on the test's scope. */
 const startWriter = (user: string, options: StartOptions = {}) =>
   Effect.gen(function*() {
@@ -111,10 +121,7 @@ describe("update fiber", () => {
 
   it.scoped("owes the slots the database refused, answers exactly meanwhile, and claims exactly those slots when it is back", () =>
     Effect.gen(function*() {
-      const real = yield* Db
-      const isDown = yield* Ref.make(false)
-      yield* real.ensureUser("dave")
-      const { reply } = yield* Effect.provideService(startWriter("dave", { refresh: "1 second" }), Db, flaky(real, isDown, yield* Ref.make(0)))
+      const { isDown, reply } = yield* writerBehindFlakyDb("dave", { refresh: "1 second" })
       yield* TestClock.adjust("2 seconds")
       expect(yield* points("dave")).toEqual(Option.some(2))
       yield* Ref.set(isDown, true)
@@ -131,10 +138,7 @@ describe("update fiber", () => {
 
   it.scoped("catches up owed slots through the refresh within REFRESH_INTERVAL, not only at the next tick", () =>
     Effect.gen(function*() {
-      const real = yield* Db
-      const isDown = yield* Ref.make(false)
-      yield* real.ensureUser("dave")
-      yield* Effect.provideService(startWriter("dave", { refresh: "1 second" }), Db, flaky(real, isDown, yield* Ref.make(0)))
+      const { isDown } = yield* writerBehindFlakyDb("dave", { refresh: "1 second" })
       yield* TestClock.adjust("30 seconds")
       yield* Ref.set(isDown, true)
       yield* TestClock.adjust("60 seconds") // slots 2 and 3 are owed
@@ -203,10 +207,7 @@ describe("update fiber", () => {
 
   it.scoped("owes at most maxOwed slots (the newest) through a long outage", () =>
     Effect.gen(function*() {
-      const real = yield* Db
-      const isDown = yield* Ref.make(false)
-      yield* real.ensureUser("dave")
-      const { state } = yield* Effect.provideService(startWriter("dave", { maxOwed: 5 }), Db, flaky(real, isDown, yield* Ref.make(0)))
+      const { isDown, state } = yield* writerBehindFlakyDb("dave", { maxOwed: 5 })
       yield* Ref.set(isDown, true)
       yield* TestClock.adjust("8 seconds")
       expect((yield* state.get).owed).toEqual(range(4, 8))
@@ -261,6 +262,7 @@ describe("pause", () => {
       const real = yield* Db
       const isDown = yield* Ref.make(false)
       yield* real.ensureUser("dave")
+      // Paused before the server starts: its state knows it from its first read.
       yield* real.setPaused("dave", true)
       const { reply, state } = yield* Effect.provideService(startWriter("dave"), Db, flaky(real, isDown, yield* Ref.make(0)))
       yield* Ref.set(isDown, true)
@@ -372,10 +374,7 @@ describe("logs", () => {
   it.scoped("each outcome is one line with its level and annotations: added, owed, caught up, counted elsewhere, paused", () => {
     const lines: Array<Line> = []
     return Effect.gen(function*() {
-      const real = yield* Db
-      const isDown = yield* Ref.make(false)
-      yield* real.ensureUser("dave")
-      yield* Effect.provideService(startWriter("dave", { refresh: "1 hour", pointsPerTick: 2 }), Db, flaky(real, isDown, yield* Ref.make(0)))
+      const { real, isDown } = yield* writerBehindFlakyDb("dave", { refresh: "1 hour", pointsPerTick: 2 })
       yield* TestClock.adjust("1 second")
       expect(since(lines, 0)).toEqual([{ level: "INFO", message: "point added", annotations: { slot: 1, points: 2 } }])
 
@@ -413,10 +412,7 @@ describe("logs", () => {
   it.scoped("a refresh during an outage is a debug line (the tick's warning is enough)", () => {
     const lines: Array<Line> = []
     return Effect.gen(function*() {
-      const real = yield* Db
-      const isDown = yield* Ref.make(false)
-      yield* real.ensureUser("erin")
-      yield* Effect.provideService(startWriter("erin", { refresh: "500 millis" }), Db, flaky(real, isDown, yield* Ref.make(0)))
+      const { isDown } = yield* writerBehindFlakyDb("erin", { refresh: "500 millis" })
       yield* Ref.set(isDown, true)
       yield* TestClock.adjust("1700 millis")
       const debug = lines.filter((line) => line.level === "DEBUG").map((line) => line.message)
@@ -449,10 +445,7 @@ describe("logs", () => {
 
   it.scoped("the counters: points added by user, and each failed write under its operation (tick, refresh)", () =>
     Effect.gen(function*() {
-      const real = yield* Db
-      const isDown = yield* Ref.make(false)
-      yield* real.ensureUser("gus")
-      yield* Effect.provideService(startWriter("gus", { refresh: "1 second", pointsPerTick: 3 }), Db, flaky(real, isDown, yield* Ref.make(0)))
+      const { isDown } = yield* writerBehindFlakyDb("gus", { refresh: "1 second", pointsPerTick: 3 })
       const registry = (yield* Metrics).registry
       const value = (name: string, labels: Record<string, string>) =>
         Effect.promise(() => registry.getSingleMetric(name)!.get()).pipe(
