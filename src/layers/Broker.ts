@@ -48,9 +48,13 @@ export const CONNECT_TIMEOUT_MS = 10_000
 /** How long closing may wait for the broker's close-ok: a broker going away must not hold up a shutdown. */
 const CLOSE_TIMEOUT = Duration.seconds(2)
 
-/** Closes a connection, whatever state it is in, within CLOSE_TIMEOUT. */
+/**
+ * Closes a connection, whatever state it is in, within CLOSE_TIMEOUT. Interruptible, because it runs in
+ * finalizers: there a timeout cannot cut an uninterruptible wait, and a broker that stops answering mid-close
+ * (one shutting down) would hold the program's stop until Compose kills it.
+ */
 export const closeConnection = (connection: amqp.ChannelModel) =>
-  Effect.promise(() => connection.close().catch(() => undefined)).pipe(Effect.timeout(CLOSE_TIMEOUT), Effect.ignore)
+  Effect.interruptible(Effect.promise(() => connection.close().catch(() => undefined))).pipe(Effect.timeout(CLOSE_TIMEOUT), Effect.ignore)
 
 const closeQuietly = (session: Session) => closeConnection(session.connection)
 

@@ -339,7 +339,9 @@ describe.skipIf(unavailable !== undefined).sequential("docker compose", () => {
     for (const c of containers) {
       expect(c.status, c.service).toBe("exited")
       expect(c.oomKilled, c.service).toBe(false)
-      expect(c.exitCode, `${c.service} exited ${c.exitCode}`).toBe(0)
+      // A container killed after the grace period: its last lines say what it was waiting for.
+      const detail = c.exitCode === 0 ? "" : `\n${(await logsOf(c.service)).split("\n").slice(-25).join("\n")}`
+      expect(c.exitCode, `${c.service} exited ${c.exitCode}${detail}`).toBe(0)
     }
   })
 

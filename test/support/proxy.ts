@@ -5,18 +5,29 @@ import { MARIADB } from "./mariadb.js"
 /**
  * A TCP proxy on 127.0.0.1 in front of a real service, which a test can cut (every connection dropped, new
  * ones refused: the service is "down") and restore on the same port. It stands in for a database outage.
+ * Or freeze: every connection stays open and nothing more passes either way (a service that hangs).
  */
 export interface Proxy {
   readonly port: number
   cut(): Promise<void>
+  freeze(): void
   restore(): Promise<void>
   close(): Promise<void>
 }
 
 export const startProxy = async (target: { host: string; port: number }): Promise<Proxy> => {
   const open = new Set<Net.Socket>()
+  let frozen = false
+  const pairs = new Set<readonly [Net.Socket, Net.Socket]>()
   const forward = (client: Net.Socket) => {
+    if (frozen) {
+      open.add(client.on("error", () => {}))
+      return
+    }
     const upstream = Net.createConnection(target)
+    const pair = [client, upstream] as const
+    pairs.add(pair)
+    client.once("close", () => pairs.delete(pair))
     for (const socket of [client, upstream]) {
       open.add(socket)
       socket.on("error", () => {}).once("close", () => open.delete(socket))
@@ -41,6 +52,15 @@ export const startProxy = async (target: { host: string; port: number }): Promis
   return {
     port,
     cut,
+    freeze: () => {
+      frozen = true
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream)
+        upstream.unpipe(client)
+        client.pause()
+        upstream.pause()
+      }
+    },
     restore: async () => {
       server ??= await listen(port)
     },
@@ -66,6 +86,7 @@ export const useMariaDbProxy = (): Proxy => {
       return current().port
     },
     cut: () => current().cut(),
+    freeze: () => current().freeze(),
     restore: () => current().restore(),
     close: () => current().close()
   }

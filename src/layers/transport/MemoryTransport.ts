@@ -69,11 +69,12 @@ export const makeMemoryTransport = Effect.gen(function*() {
                   () => Effect.zipRight(connection.end, Effect.suspend(() => --sessions === 0 ? Deferred.succeed(sessionsEnded, undefined) : Effect.void))
                 )
               // Drain, as the node transport does: idle sessions end now, requests under way are answered, and
-              // after shutdownTimeout serveEach interrupts what is left.
+              // after shutdownTimeout serveEach interrupts what is left. The wait runs in a finalizer, where only
+              // an interruptible one can be cut by the timeout.
               const drain = Effect.zipRight(
                 Deferred.succeed(draining, undefined),
                 Effect.suspend(() =>
-                  sessions === 0 ? Effect.void : Effect.ignore(Effect.timeout(Deferred.await(sessionsEnded), listenerLimits(options).shutdownTimeout)))
+                  sessions === 0 ? Effect.void : Effect.ignore(Effect.timeout(Effect.interruptible(Deferred.await(sessionsEnded)), listenerLimits(options).shutdownTimeout)))
               )
               return yield* serveEach(accepted, "connection", session, drain)
             })
