@@ -1,7 +1,6 @@
-import amqp from "amqplib"
 import { Deferred, Effect, Exit, Queue, Redacted, Schedule, Stream } from "effect"
 import type { BrokerConfig } from "../settings/BrokerSettings.js"
-import { BrokerError, closeConnection, CONNECT_TIMEOUT_MS } from "./Broker.js"
+import { BrokerError, closeConnection, CONNECT_TIMEOUT_MS, connectAmqp } from "./Broker.js"
 
 /** What a subscription yields: a connection made, a connection lost (or not made), or one message. */
 export type FeedItem =
@@ -31,7 +30,7 @@ export const subscribe = (config: BrokerConfig, patterns: ReadonlyArray<string>)
       // answers must not hold up a program's shutdown. A connection made after the interruption is closed.
       const connect = Effect.tryPromise({
         try: async (signal) => {
-          const connection = await amqp.connect(Redacted.value(config.url), { timeout: CONNECT_TIMEOUT_MS })
+          const connection = await connectAmqp(Redacted.value(config.url), { timeout: CONNECT_TIMEOUT_MS })
           // Errors also arrive as 'close'; without a listener an 'error' event would throw in the process.
           connection.on("error", () => {})
           connection.once("close", () =>
