@@ -6,6 +6,7 @@ import type { DashboardView } from "./DashboardView.js"
 import { probeServers, unprobed } from "./Probes.js"
 import type { DashboardFeedItem } from "./DashboardFeed.js"
 import {
+  answersWithoutRow,
   HISTORY_WINDOW,
   initialState,
   needsHistory,
@@ -143,7 +144,12 @@ export const makeWatcher = (options: WatcherOptions): Effect.Effect<WatcherShape
 
     const probe = Effect.flatMap(
       probeServers(options.roster, options.probeHost, options.timeZone),
-      (servers) => SubscriptionRef.update(state, (current) => committed(withServers(current, servers)))
+      (servers) =>
+        Effect.flatMap(
+          SubscriptionRef.modify(state, (current) => [answersWithoutRow(current, servers), committed(withServers(current, servers))] as const),
+          // Polling reads soon anyway; following, nothing else would bring the new user's row before its first event.
+          (unread) => (unread ? Effect.flatMap(Ref.get(mode), (now) => (now === "following" ? Effect.asVoid(readDatabase(false)) : Effect.void)) : Effect.void)
+        )
     )
     return {
       current: Effect.map(SubscriptionRef.get(state), (current) => current.view),

@@ -91,6 +91,16 @@ export const withDatabaseRead = (state: WatcherState, read: DatabaseRead): Watch
 export const withServers = (state: WatcherState, servers: ReadonlyArray<ServerStatus>): WatcherState =>
   encoded({ ...state, servers }, state)
 
+/**
+ * Whether a probe found a server answering for a user the state has no row for. A server writes its row before
+ * it listens, with no event: a watcher that follows the events reads the database then, instead of showing the
+ * user only at its first interval.
+ */
+export const answersWithoutRow = (state: WatcherState, servers: ReadonlyArray<ServerStatus>): boolean => {
+  const known = new Set(state.users.map((row) => row.user))
+  return servers.some((server) => server.status === "up" && !known.has(server.user))
+}
+
 /** What the broker tells the watcher (points.<user> and control.<user>, decoded). */
 export type WatcherEvent =
   | { readonly _tag: "Point"; readonly event: PointEvent }

@@ -4,7 +4,7 @@ import { ScoreRow } from "../../src/schema/ScoreRow.js"
 import type { Timestamp } from "../../src/schema/Timestamp.js"
 import { ControlEvent, PointEvent } from "../../src/schema/PointEvent.js"
 import type { Slot } from "../../src/schema/PointTick.js"
-import { CHART_POINTS, HISTORY_WINDOW, initialState, needsHistory, type WatcherEvent, withDatabaseRead, withEvents, withServers } from "../../src/dashboard/WatcherState.js"
+import { answersWithoutRow, CHART_POINTS, HISTORY_WINDOW, initialState, needsHistory, type WatcherEvent, withDatabaseRead, withEvents, withServers } from "../../src/dashboard/WatcherState.js"
 
 /** The dashboard watcher's state, one transition at a time (what test/dashboard/live.test.ts sees only through HTTP). */
 const at = (seconds: number) => `2026-12-04 00:00:${String(seconds).padStart(2, "0")}` as Timestamp
@@ -25,6 +25,13 @@ describe("the watcher's state", () => {
     expect(needsHistory(state, [])).toBe(true)
     expect(state.view.snapshot.servers.map((s) => s.status)).toEqual(["unknown"])
     expect(state.view.snapshot.stats).toEqual({ total_points: 0, avg_points: 0, max_points: 0, min_points: 0, total_users: 0 })
+  })
+
+  it("a server up for a user with no row asks for a read; one down, unprobed, or whose row is known does not", () => {
+    const state = withDatabaseRead(initialState([]), { users: [row("ana", 3)], paused: [] })
+    expect(answersWithoutRow(state, [server("ana", "up"), server("bo", "up")])).toBe(true)
+    expect(answersWithoutRow(state, [server("ana", "up"), server("bo", "down"), server("cy", "unknown")])).toBe(false)
+    expect(answersWithoutRow(state, [])).toBe(false)
   })
 
   it("a read that changes the points goes up a version, encodes the rows, the stats and the pauses (sorted)", () => {

@@ -1,10 +1,12 @@
 import amqp from "amqplib"
+import * as Fs from "node:fs"
 import * as Net from "node:net"
+import * as Path from "node:path"
 import { afterEach, expect, it } from "vitest"
-import { eventually, httpPortOf, listeningPort, uniqueUser, usePrograms } from "../programs/harness.js"
+import { eventually, httpPortOf, listeningPort, uniqueUser, usePrograms, useTempDir } from "../programs/harness.js"
 import { openStream } from "../dashboard/support.js"
 import { describeMariaDb, useTestDatabase } from "../support/mariadb.js"
-import { stopWith } from "../support/processes.js"
+import { freePort, stopWith } from "../support/processes.js"
 import { startProxy } from "../support/proxy.js"
 import { consume, describeRabbitMq, exchangeName, RABBITMQ_URL, viaPort } from "../support/rabbitmq.js"
 
@@ -19,6 +21,7 @@ describeRabbitMq("the dashboard on the broker's events", () => {
   describeMariaDb("on MariaDB", () => {
     const db = useTestDatabase()
     const start = usePrograms()
+    const dir = useTempDir()
     const closers: Array<() => Promise<void>> = []
     afterEach(async () => {
       for (const close of closers.splice(0)) await close()
@@ -108,6 +111,31 @@ describeRabbitMq("the dashboard on the broker's events", () => {
       await new Promise((resolve) => setTimeout(resolve, 3_000))
       expect(dashboard.stderr().match(/broker away/g)).toHaveLength(1)
       expect((await stopWith(dashboard)).code).toBe(0)
+    }, 40_000)
+
+    // A server writes its user's row before it listens, and publishes nothing until its first interval: the
+    // dashboard, which reads the database only when it (re)connects, learns of the row from its probe.
+    it("a new user shows at its server's first probe, with no event yet: the probe's answer triggers one read", async () => {
+      const exchange = exchangeName()
+      const watcher = await consume(exchange)
+      closers.push(watcher.close)
+      const user = uniqueUser("fresh")
+      const port = await freePort()
+      const roster = Path.join(dir.path, "fresh.json")
+      Fs.writeFileSync(roster, JSON.stringify({ name: "fresh", description: "one new user", servers: [{ user, transport: "tcp", port }] }))
+      const dashboard = start("dashboard", {
+        ...db.env(), HTTP_PORT: "0", HTTP_HOST: "127.0.0.1", BROKER_URL: RABBITMQ_URL, BROKER_EXCHANGE: exchange, ROSTER: roster, PROBE_HOST: "127.0.0.1", PROBE_INTERVAL: "0.5"
+      })
+      const base = `http://127.0.0.1:${await httpPortOf(dashboard)}`
+      await dashboard.waitFor(/dashboard follows the broker's events/, 20_000)
+      expect((await fetch(`${base}/api/users/${user}`)).status).toBe(404)
+      // Its first interval is at the next full hour: no event for this user during the test.
+      const server = start("server", {
+        ...db.env(), SERVER_USER: user, SERVER_HOST: "127.0.0.1", SERVER_PORT: String(port), UPDATE_INTERVAL: "3600", BROKER_URL: RABBITMQ_URL, BROKER_EXCHANGE: exchange
+      })
+      await listeningPort(server)
+      await eventually(`${user} on the dashboard`, async () => ((await fetch(`${base}/api/users/${user}`)).status === 200 ? true : undefined), 20_000)
+      expect(watcher.received.filter((message) => message.body.user === user)).toEqual([])
     }, 40_000)
 
     // The bug this pins: the connection attempt could not be interrupted (an acquireRelease's acquire, a
