@@ -142,14 +142,13 @@ export const makeWatcher = (options: WatcherOptions): Effect.Effect<WatcherShape
       ? Effect.void
       : options.events.pipe(Stream.groupedWithin(EVENT_BATCH, "50 millis"), Stream.runForEach((chunk) => follow(Chunk.toReadonlyArray(chunk))))
 
-    const probe = Effect.flatMap(
-      probeServers(options.roster, options.probeHost, options.timeZone),
-      (servers) =>
-        Effect.flatMap(
-          SubscriptionRef.modify(state, (current) => [answersWithoutRow(current, servers), committed(withServers(current, servers))] as const),
-          // Polling reads soon anyway; following, nothing else would bring the new user's row before its first event.
-          (unread) => (unread ? Effect.flatMap(Ref.get(mode), (now) => (now === "following" ? Effect.asVoid(readDatabase(false)) : Effect.void)) : Effect.void)
-        )
+    // Following the events, nothing else brings a new user's row before its first interval: its server answering
+    // a probe is the sign to read. Polling reads soon anyway.
+    const readIfFollowing = Effect.flatMap(Ref.get(mode), (now) => (now === "following" ? Effect.asVoid(readDatabase(false)) : Effect.void))
+    const probe = probeServers(options.roster, options.probeHost, options.timeZone).pipe(
+      Effect.flatMap((servers) =>
+        SubscriptionRef.modify(state, (current) => [answersWithoutRow(current, servers), committed(withServers(current, servers))] as const)),
+      Effect.flatMap((unread) => (unread ? readIfFollowing : Effect.void))
     )
     return {
       current: Effect.map(SubscriptionRef.get(state), (current) => current.view),

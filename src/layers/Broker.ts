@@ -44,8 +44,8 @@ interface Session {
 }
 
 /**
- * amqplib's connect, with amqplib loaded on the first connection: a program without a broker (the default) never loads it, which
- * keeps its start-up and memory down (docs/BENCHMARKS.md).
+ * amqplib's connect, with amqplib loaded on the first connection: a program without a broker (the default)
+ * never loads it, which keeps its start-up and memory down (docs/BENCHMARKS.md).
  */
 export const connectAmqp: typeof amqp.connect = (url, options) =>
   // A CommonJS package whose exports Node's loader does not list by name: `default` is its module.exports.
