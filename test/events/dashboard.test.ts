@@ -129,9 +129,9 @@ describeRabbitMq("the dashboard on the broker's events", () => {
       const base = `http://127.0.0.1:${await httpPortOf(dashboard)}`
       await dashboard.waitFor(/dashboard follows the broker's events/, 20_000)
       expect((await fetch(`${base}/api/users/${user}`)).status).toBe(404)
-      // Its first interval is at the next full hour: no event for this user during the test.
+      // Its first interval is at the next midnight (UTC slots of a day): no event for this user during the test.
       const server = start("server", {
-        ...db.env(), SERVER_USER: user, SERVER_HOST: "127.0.0.1", SERVER_PORT: String(port), UPDATE_INTERVAL: "3600", BROKER_URL: RABBITMQ_URL, BROKER_EXCHANGE: exchange
+        ...db.env(), SERVER_USER: user, SERVER_HOST: "127.0.0.1", SERVER_PORT: String(port), UPDATE_INTERVAL: "86400", BROKER_URL: RABBITMQ_URL, BROKER_EXCHANGE: exchange
       })
       await listeningPort(server)
       await eventually(`${user} on the dashboard`, async () => ((await fetch(`${base}/api/users/${user}`)).status === 200 ? true : undefined), 20_000)
