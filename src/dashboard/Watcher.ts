@@ -95,11 +95,10 @@ export const makeWatcher = (options: WatcherOptions): Effect.Effect<WatcherShape
         )
     yield* readDatabase(false)
 
-    // "polling" without a broker or while it is away; "connecting" until the first read after a (re)connection
-    // has succeeded; "following" from then on: the events keep the state, and the poll stands aside.
-    const mode = yield* Ref.make<"polling" | "connecting" | "following">("polling")
-    // Said once per outage (and once when the broker is not there at start), not once a retry.
-    const away = yield* Ref.make(false)
+    // "polling" without a broker, or while it is away; "starting" (polling too) until the broker first answers
+    // or is first found away; "connecting" until the first read after a (re)connection has succeeded;
+    // "following" from then on: the events keep the state, and the poll stands aside.
+    const mode = yield* Ref.make<"polling" | "starting" | "connecting" | "following">(options.events === undefined ? "polling" : "starting")
     const settle = (forceHistory: boolean) =>
       Effect.flatMap(readDatabase(forceHistory), (read) =>
         read ? Ref.update(mode, (now) => (now === "connecting" ? "following" : now)) : Effect.void)
@@ -124,13 +123,11 @@ export const makeWatcher = (options: WatcherOptions): Effect.Effect<WatcherShape
           pending = []
           if (item._tag === "Connected") {
             yield* Ref.set(mode, "connecting")
-            yield* Ref.set(away, false)
             yield* Effect.logInfo("dashboard follows the broker's events")
             // What was published while no queue was bound is in the database: read it, history and all.
             yield* settle(true)
-          } else {
-            yield* Ref.set(mode, "polling")
-            if (yield* Ref.getAndSet(away, true)) continue
+          } else if ((yield* Ref.getAndSet(mode, "polling")) !== "polling") {
+            // Said once per outage (and once when the broker is not there at start), not once a retry.
             yield* Effect.logWarning("broker away: the dashboard reads the database every REFRESH_INTERVAL until it is back").pipe(
               Effect.annotateLogs({ error: item.error.message })
             )

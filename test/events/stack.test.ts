@@ -1,8 +1,7 @@
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
-import { afterAll, expect, it } from "vitest"
-import { eventually, httpPortOf, uniqueUser, usePrograms } from "../programs/harness.js"
+import { expect, it } from "vitest"
+import { eventually, httpPortOf, uniqueUser, usePrograms, useTempDir } from "../programs/harness.js"
 import { freePort, stopWith } from "../support/processes.js"
 import { consume, describeRabbitMq, exchangeName, RABBITMQ_URL } from "../support/rabbitmq.js"
 
@@ -13,22 +12,21 @@ import { consume, describeRabbitMq, exchangeName, RABBITMQ_URL } from "../suppor
  */
 describeRabbitMq("the stack on events", () => {
   const start = usePrograms()
-  const tmp = Fs.mkdtempSync(Path.join(Os.tmpdir(), "scoreline-stack-events-"))
-  afterAll(() => Fs.rmSync(tmp, { recursive: true, force: true }))
+  const dir = useTempDir()
 
   it("publishes every roster server's intervals, follows them on its dashboard, and publishes its control events", async () => {
     const exchange = exchangeName()
     const { close, received } = await consume(exchange)
     try {
       const users = [uniqueUser("stk"), uniqueUser("stk")]
-      const roster = Path.join(tmp, "roster.json")
+      const roster = Path.join(dir.path, "roster.json")
       Fs.writeFileSync(roster, JSON.stringify({
         name: "events",
         description: "two servers",
         servers: [{ user: users[0], transport: "tcp", port: await freePort() }, { user: users[1], transport: "udp", port: await freePort() }]
       }))
       const stack = start("stack", {
-        ROSTER: roster, SERVER_HOST: "127.0.0.1", DB_FILE: Path.join(tmp, "stack.db"), UPDATE_INTERVAL: "1", HTTP_PORT: "0", HTTP_HOST: "127.0.0.1",
+        ROSTER: roster, SERVER_HOST: "127.0.0.1", DB_FILE: Path.join(dir.path, "stack.db"), UPDATE_INTERVAL: "1", HTTP_PORT: "0", HTTP_HOST: "127.0.0.1",
         STACK_ECHO: "false", STACK_MESSAGES: "false", STACK_CLIENTS: "false", ADMIN_TOKEN: "t0ken", BROKER_URL: RABBITMQ_URL, BROKER_EXCHANGE: exchange
       })
       const port = await httpPortOf(stack)

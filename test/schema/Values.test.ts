@@ -1,7 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigError, ConfigProvider, DateTime, Duration, Effect, Either, Option, Redacted, Schema } from "effect"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { concatBytes, sameBytes, toBytes } from "../../src/schema/Bytes.js"
 import { dnsLabelOf } from "../../src/schema/DnsLabel.js"
@@ -10,12 +9,13 @@ import { zoneName } from "../../src/schema/Timestamp.js"
 import { BrokerSettings } from "../../src/settings/BrokerSettings.js"
 import { adminTokenOf } from "../../src/settings/DashboardSettings.js"
 import { Retention, serverTls } from "../../src/settings/PointsSettings.js"
+import { useTempDir } from "../programs/harness.js"
 
 /** The small pure values the settings and protocols are built from, each case by itself (fast, in-process). */
 
-const scratch = Fs.mkdtempSync(Path.join(Os.tmpdir(), "scoreline-values-"))
+const scratch = useTempDir()
 const file = (name: string, text: string) => {
-  const path = Path.join(scratch, name)
+  const path = Path.join(scratch.path, name)
   Fs.writeFileSync(path, text)
   return path
 }
@@ -101,7 +101,7 @@ describe("secrets from files", () => {
       const plain = Redacted.make("plain")
       expect(Redacted.value(yield* adminTokenOf({ adminToken: plain, adminTokenFile: "" }))).toBe("plain")
       expect(Redacted.value(yield* adminTokenOf({ adminToken: plain, adminTokenFile: file("token", "from-file\n") }))).toBe("from-file")
-      const missing = yield* Effect.flip(adminTokenOf({ adminToken: plain, adminTokenFile: Path.join(scratch, "absent") }))
+      const missing = yield* Effect.flip(adminTokenOf({ adminToken: plain, adminTokenFile: Path.join(scratch.path, "absent") }))
       expect(String(missing)).toMatch(/ADMIN_TOKEN_FILE.*cannot read/)
     }))
 
@@ -117,9 +117,9 @@ describe("secrets from files", () => {
       }))
       expect(Option.map(fromFile, (broker) => [Redacted.value(broker.url), broker.exchange])).toEqual(Option.some(["amqp://c:d@broker:5672/vhost", "mine"]))
       const notAUrl = yield* Effect.flip(BrokerSettings.pipe(withEnv({ BROKER_URL_FILE: file("bad_url", "http://c:secret@broker\n") })))
-      expect(notAUrl).toEqual(ConfigError.InvalidData(["BROKER_URL_FILE"], `${Path.join(scratch, "bad_url")} does not hold an amqp:// or amqps:// URL with a host`))
+      expect(notAUrl).toEqual(ConfigError.InvalidData(["BROKER_URL_FILE"], `${Path.join(scratch.path, "bad_url")} does not hold an amqp:// or amqps:// URL with a host`))
       expect(String(notAUrl)).not.toContain("secret")
-      const unreadable = yield* Effect.flip(BrokerSettings.pipe(withEnv({ BROKER_URL_FILE: Path.join(scratch, "absent") })))
+      const unreadable = yield* Effect.flip(BrokerSettings.pipe(withEnv({ BROKER_URL_FILE: Path.join(scratch.path, "absent") })))
       expect(String(unreadable)).toMatch(/BROKER_URL_FILE.*cannot read/)
     }))
 })

@@ -350,6 +350,12 @@ describe("pruning", () => {
     }).pipe(Effect.provide(layers())))
 })
 
+/** A metric's value for the sample whose labels include `labels`, from the Metrics layer's registry. */
+const metricValue = (name: string, labels: Record<string, string>) =>
+  Effect.flatMap(Metrics, ({ registry }) => Effect.promise(() => registry.getSingleMetric(name)!.get())).pipe(
+    Effect.map((metric) => metric.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value)
+  )
+
 describe("logs", () => {
   interface Line {
     readonly level: string
@@ -437,29 +443,22 @@ describe("logs", () => {
       yield* Ref.set(isDown, true)
       yield* TestClock.adjust("60 seconds")
       expect(lines.at(-1)).toEqual({ level: "DEBUG", message: "history not pruned: database unavailable", annotations: { error: down.message } })
-      const registry = (yield* Metrics).registry
-      const counted = yield* Effect.promise(() => registry.getSingleMetric("scoreline_database_errors_total")!.get())
-      expect(counted.values.find((value) => value.labels["operation"] === "prune")?.value).toBe(1)
+      expect(yield* metricValue("scoreline_database_errors_total", { operation: "prune" })).toBe(1)
     }).pipe(Effect.provide(Layer.merge(layers(), collecting(lines))))
   })
 
   it.scoped("the counters: points added by user, and each failed write under its operation (tick, refresh)", () =>
     Effect.gen(function*() {
       const { isDown } = yield* writerBehindFlakyDb("gus", { refresh: "1 second", pointsPerTick: 3 })
-      const registry = (yield* Metrics).registry
-      const value = (name: string, labels: Record<string, string>) =>
-        Effect.promise(() => registry.getSingleMetric(name)!.get()).pipe(
-          Effect.map((metric) => metric.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value)
-        )
       yield* TestClock.adjust("2 seconds")
-      expect(yield* value("scoreline_points_added_total", { user: "gus" })).toBe(6)
+      expect(yield* metricValue("scoreline_points_added_total", { user: "gus" })).toBe(6)
       yield* Ref.set(isDown, true)
       yield* TestClock.adjust("1500 millis")
-      expect(yield* value("scoreline_database_errors_total", { operation: "tick" })).toBe(1)
-      expect(yield* value("scoreline_database_errors_total", { operation: "refresh" })).toBeGreaterThanOrEqual(1)
+      expect(yield* metricValue("scoreline_database_errors_total", { operation: "tick" })).toBe(1)
+      expect(yield* metricValue("scoreline_database_errors_total", { operation: "refresh" })).toBeGreaterThanOrEqual(1)
       yield* Ref.set(isDown, false)
       yield* TestClock.adjust("1 second")
       // The outage's slot and this one, 3 points each.
-      expect(yield* value("scoreline_points_added_total", { user: "gus" })).toBe(12)
+      expect(yield* metricValue("scoreline_points_added_total", { user: "gus" })).toBe(12)
     }).pipe(Effect.provide(layers())))
 })

@@ -18,16 +18,12 @@ export interface Proxy {
 export const startProxy = async (target: { host: string; port: number }): Promise<Proxy> => {
   const open = new Set<Net.Socket>()
   let frozen = false
-  const pairs = new Set<readonly [Net.Socket, Net.Socket]>()
   const forward = (client: Net.Socket) => {
     if (frozen) {
       open.add(client.on("error", () => {}))
       return
     }
     const upstream = Net.createConnection(target)
-    const pair = [client, upstream] as const
-    pairs.add(pair)
-    client.once("close", () => pairs.delete(pair))
     for (const socket of [client, upstream]) {
       open.add(socket)
       socket.on("error", () => {}).once("close", () => open.delete(socket))
@@ -54,12 +50,8 @@ export const startProxy = async (target: { host: string; port: number }): Promis
     cut,
     freeze: () => {
       frozen = true
-      for (const [client, upstream] of pairs) {
-        client.unpipe(upstream)
-        upstream.unpipe(client)
-        client.pause()
-        upstream.pause()
-      }
+      // Each side stops passing on what it reads, and stops reading: the connections stay open, silent.
+      for (const socket of open) socket.unpipe().pause()
     },
     restore: async () => {
       server ??= await listen(port)
