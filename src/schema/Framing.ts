@@ -52,6 +52,10 @@ export const takeFrames = (
   return { frames, rest, awaitingTerminator: false }
 }
 
+/** `bytes` is exactly one line of an allowed length: with nothing pending, `takeFrames` would cut it as one whole frame. */
+export const isOneLine = (bytes: Uint8Array): boolean =>
+  bytes.length > 0 && bytes.length <= MAX_REQUEST_BYTES + 1 && bytes.indexOf(NEWLINE) === bytes.length - 1
+
 /** At EOF whatever is left is the last request, terminated or not (`printf REQ | nc -N`). */
 export const flushFrames = (rest: Uint8Array): ReadonlyArray<Frame> =>
   rest.length === 0 ? [] : rest.length > MAX_REQUEST_BYTES ? [{ _tag: "TooLong" }] : [{ _tag: "Request", bytes: rest }]

@@ -1,6 +1,6 @@
 import { Either } from "effect"
 import { concatBytes } from "../schema/Bytes.js"
-import { flushFrames, type Frame, MAX_REQUEST_BYTES, takeFrames } from "../schema/Framing.js"
+import { flushFrames, type Frame, isOneLine, MAX_REQUEST_BYTES, takeFrames } from "../schema/Framing.js"
 import { type Dialect, encodeRefusal, refusal } from "../schema/PointsProtocol.js"
 import { parseRequest } from "../schema/PointsRequestBytes.js"
 import type { StreamSession } from "../layers/Transport.js"
@@ -40,11 +40,14 @@ class PointsSession implements StreamSession {
 
   receive(chunk: Uint8Array): string {
     if (this.ended) return ""
+    const since = performance.now()
+    // Nearly every chunk is one whole line with nothing before it: it is its own frame, so no framing is needed.
+    if (this.buffer.length === 0 && !this.awaitingTerminator && isOneLine(chunk)) return this.answerRequest(chunk, since)
     const framed = takeFrames(this.buffer.length === 0 ? chunk : concatBytes([this.buffer, chunk]), isWholeRequest, this.awaitingTerminator)
     // A partial request is copied (at most 1 KiB), so the connection never pins a whole chunk in memory.
     this.buffer = framed.rest.length === 0 ? EMPTY : Uint8Array.from(framed.rest)
     this.awaitingTerminator = framed.awaitingTerminator
-    return this.answer(framed.frames, performance.now())
+    return this.answer(framed.frames, since)
   }
 
   finish(): string {
@@ -71,38 +74,39 @@ class PointsSession implements StreamSession {
         this.ended = true
         return out + encodeRefusal(this.dialect, TOO_LONG)
       }
-      const request = parseRequest(frame.bytes)
-      if (Either.isLeft(request)) {
-        this.record("refused", since)
-        out += encodeRefusal(this.dialect, refusal(request.left))
-        continue
-      }
-      switch (request.right._tag) {
-        case "Quit":
-          this.ended = true
-          return out
-        case "GetData": {
-          this.dialect = "get_data"
-          this.persistent = true
-          const text = this.reply("get_data")
-          this.record(outcomeOf(text), since)
-          out += text
-          break
-        }
-        case "LatestPoints": {
-          this.dialect = "REQUEST_LATEST_POINTS"
-          const text = this.reply("REQUEST_LATEST_POINTS")
-          this.record(outcomeOf(text), since)
-          out += text
-          if (!this.persistent && !request.right.keepAlive) {
-            this.ended = true
-            return out
-          }
-          this.persistent = true
-        }
-      }
+      out += this.answerRequest(frame.bytes, since)
+      if (this.ended) return out
     }
     return out
+  }
+
+  /** The reply to one whole request; a request after which the connection closes sets `ended`. */
+  private answerRequest(bytes: Uint8Array, since: number): string {
+    const request = parseRequest(bytes)
+    if (Either.isLeft(request)) {
+      this.record("refused", since)
+      return encodeRefusal(this.dialect, refusal(request.left))
+    }
+    switch (request.right._tag) {
+      case "Quit":
+        this.ended = true
+        return ""
+      case "GetData": {
+        this.dialect = "get_data"
+        this.persistent = true
+        const text = this.reply("get_data")
+        this.record(outcomeOf(text), since)
+        return text
+      }
+      case "LatestPoints": {
+        this.dialect = "REQUEST_LATEST_POINTS"
+        const text = this.reply("REQUEST_LATEST_POINTS")
+        this.record(outcomeOf(text), since)
+        if (this.persistent || request.right.keepAlive) this.persistent = true
+        else this.ended = true
+        return text
+      }
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events"
 import type * as Net from "node:net"
 import { afterEach, describe, expect, it, vi } from "vitest"
+import { lastEncoding } from "../../src/layers/transport/lastEncoding.js"
 import { driveSocket } from "../../src/layers/transport/SessionSocket.js"
 import { pointsSession } from "../../src/servers/PointsConnection.js"
 
@@ -13,12 +14,12 @@ class FakeSocket extends EventEmitter {
     this.calls.push(`setTimeout ${ms}`)
     return this
   }
-  write(data: string) {
-    this.calls.push(`write ${JSON.stringify(data)}`)
+  write(data: Uint8Array) {
+    this.calls.push(`write ${JSON.stringify(Buffer.from(data).toString())}`)
     return true
   }
-  end(data?: string) {
-    this.calls.push(`end ${JSON.stringify(data ?? "")}`)
+  end(data?: Uint8Array) {
+    this.calls.push(`end ${JSON.stringify(Buffer.from(data ?? "").toString())}`)
     return this
   }
   destroy() {
@@ -44,7 +45,7 @@ describe("a session's socket timer", () => {
     vi.useFakeTimers({ toFake: ["Date"] })
     vi.setSystemTime(1_000_000)
     const socket = new FakeSocket()
-    driveSocket(socket as unknown as Net.Socket, pointsSession(reply, () => {})(), { idleMs: 60_000, requestMs: 600 })
+    driveSocket(socket as unknown as Net.Socket, pointsSession(reply, () => {})(), { idleMs: 60_000, requestMs: 600 }, lastEncoding())
     socket.emit("data", Buffer.from("REQ"))
     expect(socket.calls.at(-1)).toBe("setTimeout 600")
     vi.setSystemTime(1_000_599) // the timer fired a millisecond before the deadline
@@ -60,7 +61,7 @@ describe("a session's socket timer", () => {
     vi.useFakeTimers({ toFake: ["Date"] })
     vi.setSystemTime(1_000_000)
     const socket = new FakeSocket()
-    driveSocket(socket as unknown as Net.Socket, pointsSession(reply, () => {})(), { idleMs: 300, requestMs: 600 })
+    driveSocket(socket as unknown as Net.Socket, pointsSession(reply, () => {})(), { idleMs: 300, requestMs: 600 }, lastEncoding())
     expect(socket.calls.at(-1)).toBe("setTimeout 300")
     vi.setSystemTime(1_000_300)
     socket.emit("timeout")
@@ -71,7 +72,7 @@ describe("a session's socket timer", () => {
     vi.useFakeTimers({ toFake: ["Date"] })
     vi.setSystemTime(1_000_000)
     const socket = new FakeSocket()
-    driveSocket(socket as unknown as Net.Socket, pointsSession(reply, () => {})(), { idleMs: 60_000, requestMs: 600 })
+    driveSocket(socket as unknown as Net.Socket, pointsSession(reply, () => {})(), { idleMs: 60_000, requestMs: 600 }, lastEncoding())
     const timers = () => socket.calls.filter((call) => call.startsWith("setTimeout"))
     expect(timers()).toEqual(["setTimeout 60000"])
     for (let i = 0; i < 3; i++) socket.emit("data", Buffer.from("REQUEST_LATEST_POINTS KEEP-ALIVE\n"))

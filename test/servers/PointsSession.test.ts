@@ -100,6 +100,26 @@ describe("TCP session with arbitrary bytes", () => {
     )
   })
 
+  // A chunk that is exactly one line skips the framing (the hot path); it must answer as the framing would.
+  it("answers a line per chunk as it answers the same lines in one chunk", () => {
+    const line = fc.constantFrom(
+      "REQUEST_LATEST_POINTS KEEP-ALIVE\n",
+      "REQUEST_LATEST_POINTS\r\n",
+      "get_data\n",
+      "nonsense\n",
+      "\n",
+      "quit\n",
+      `${"x".repeat(1024)}\n`,
+      `${"x".repeat(1025)}\n`
+    )
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), (lines) => {
+        expect(run(lines.map(bytes), false)).toEqual(run([bytes(lines.join(""))], false))
+      }),
+      { numRuns: 2000 }
+    )
+  })
+
   it("survives arbitrary bytes in arbitrary chunks: no throw, replies are whole lines or sentences", () => {
     fc.assert(
       fc.property(stream, cuts, fc.boolean(), (data, at, eof) => {

@@ -1,6 +1,7 @@
 import { Deferred, Effect, Exit, Mailbox, type Scope } from "effect"
 import * as Dgram from "node:dgram"
 import * as Net from "node:net"
+import { lastEncoding } from "./lastEncoding.js"
 import { serveEach } from "./serveEach.js"
 import { type Address, type Datagram, type DatagramListener, formatAddress, TransportError } from "./Types.js"
 
@@ -71,17 +72,11 @@ export const listenDatagram = (address: Address): Effect.Effect<DatagramListener
 
       answerEach: (answer) =>
         Effect.async<never, TransportError>((resume) => {
-          // The reply's bytes are encoded once per distinct reply, not once per datagram.
-          let lastText = ""
-          let lastBytes = Buffer.alloc(0)
+          const encode = lastEncoding()
           const onMessage = (data: Buffer, peer: Dgram.RemoteInfo) => {
             const reply = answer(data)
             if (reply === undefined || socket.getSendQueueCount() >= SEND_QUEUE_LIMIT) return
-            if (reply !== lastText) {
-              lastText = reply
-              lastBytes = Buffer.from(reply)
-            }
-            socket.send(lastBytes, peer.port, peer.address)
+            socket.send(encode(reply), peer.port, peer.address)
           }
           failed = (error) => resume(Effect.fail(error))
           receiveWith(onMessage)

@@ -1,6 +1,7 @@
 import { Cause, Duration, Effect, FiberSet, type Scope } from "effect"
 import * as Net from "node:net"
 import * as Tls from "node:tls"
+import { lastEncoding } from "./lastEncoding.js"
 import { fromSocket } from "./NodeSocket.js"
 import type { SessionDriver } from "./SessionDriver.js"
 import { driveSocket } from "./SessionSocket.js"
@@ -125,8 +126,9 @@ export const listenStream = (address: Address, options: StreamOptions = {}): Eff
       serveSessions: (open, timeouts) => {
         const limits = sessionLimits(timeouts)
         const driven = new Map<Net.Socket, SessionDriver>()
+        const encode = lastEncoding()
         return acceptWith((socket) => {
-          driven.set(socket, driveSocket(socket, open(), limits))
+          driven.set(socket, driveSocket(socket, open(), limits, encode))
           socket.once("close", () => driven.delete(socket))
         }).pipe(
           // Drain: stop accepting; idle connections end now, requests under way are answered, then they end;

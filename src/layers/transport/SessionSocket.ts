@@ -11,20 +11,26 @@ export const WRITE_HIGH_WATER = 64 * 1024
 
 /**
  * Drives one socket with a session, entirely inside Node's callbacks: per chunk the session parses and
- * answers, synchronously, and the socket's own timer is the driver's one timer. What is left here is the
+ * answers, synchronously, and the socket's own timer is the driver's one timer. Replies are written as bytes
+ * from `encode` (a listener's `lastEncoding`: a repeated reply is not encoded again). What is left here is the
  * socket's: backpressure, and closing once both sides are done.
  */
-export const driveSocket = (socket: Net.Socket, session: StreamSession, limits: SessionLimits): SessionDriver => {
+export const driveSocket = (
+  socket: Net.Socket,
+  session: StreamSession,
+  limits: SessionLimits,
+  encode: (text: string) => Uint8Array
+): SessionDriver => {
   const resumeOnDrain = () => socket.resume()
   const driver = driveSession(session, limits, {
-    write: (bytes) => {
-      socket.write(bytes)
+    write: (text) => {
+      socket.write(encode(text))
       if (socket.writableLength > WRITE_HIGH_WATER) {
         socket.pause()
         socket.once("drain", resumeOnDrain)
       }
     },
-    end: (last) => (last.length > 0 ? socket.end(last) : socket.end()),
+    end: (last) => (last.length > 0 ? socket.end(encode(last)) : socket.end()),
     arm: (ms) => socket.setTimeout(ms)
   }, Date.now())
 
