@@ -9,6 +9,8 @@ import { MARIADB } from "./mariadb.js"
  */
 export interface Proxy {
   readonly port: number
+  /** Connections accepted so far (a client that keeps its connection opens one). */
+  readonly accepted: number
   cut(): Promise<void>
   freeze(): void
   restore(): Promise<void>
@@ -18,7 +20,9 @@ export interface Proxy {
 export const startProxy = async (target: { host: string; port: number }): Promise<Proxy> => {
   const open = new Set<Net.Socket>()
   let frozen = false
+  let accepted = 0
   const forward = (client: Net.Socket) => {
+    accepted++
     if (frozen) {
       open.add(client.on("error", () => {}))
       return
@@ -47,6 +51,9 @@ export const startProxy = async (target: { host: string; port: number }): Promis
   }
   return {
     port,
+    get accepted() {
+      return accepted
+    },
     cut,
     freeze: () => {
       frozen = true
@@ -76,6 +83,9 @@ export const useMariaDbProxy = (): Proxy => {
   return {
     get port() {
       return current().port
+    },
+    get accepted() {
+      return current().accepted
     },
     cut: () => current().cut(),
     freeze: () => current().freeze(),

@@ -16,8 +16,14 @@ export const sqlLayer = (target: Extract<DbTarget, { _tag: "Mysql" }>, migrate: 
     password: target.password,
     database: target.database,
     maxConnections: target.poolSize,
-    // DATETIMEs come back as the text the server holds, never shifted by this process's TZ.
-    poolConfig: { dateStrings: true }
+    poolConfig: {
+      // DATETIMEs come back as the text the server holds, never shifted by this process's TZ.
+      dateStrings: true,
+      // @effect/sql-mysql2 sets maxIdle to 0, and mysql2 then closes every idle connection within a second:
+      // a server reading its row each second opened a new connection for nearly every read. mysql2's own
+      // default instead: idle connections are kept, up to the pool's size, and closed after 60 s unused.
+      maxIdle: target.poolSize
+    }
   })
   return migratedFirst(client, MysqlMigrator.layer({ loader: migrations }), migrate)
 }
