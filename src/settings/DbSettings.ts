@@ -12,7 +12,7 @@ export const dbSpecs = {
   password: { env: "DB_PASS", schema: Text, default: "", description: "MySQL password" },
   passwordFile: { env: "DB_PASS_FILE", schema: NonEmptyText, description: "a file holding the password (a Docker or Kubernetes secret); wins over DB_PASS" },
   database: { env: "DB_NAME", schema: NonEmptyText, default: "scoreline", description: "the MySQL database (it must exist; the tables are created for you)" },
-  poolSize: { env: "DB_POOL_SIZE", schema: PositiveInt, default: "10", description: "MySQL connections at most" },
+  poolSize: { env: "DB_POOL_SIZE", schema: PositiveInt, default: "10", description: "MySQL connections at most; idle ones are kept for reuse and closed after 60 s unused" },
   file: { env: "DB_FILE", schema: NonEmptyText, default: "data/scoreline.db", description: "the embedded SQLite file when DB_HOST is unset (:memory: for a throwaway one)" },
   migrate: { env: "DB_MIGRATE", schema: Flag, default: "true", description: "run the migrations at start-up; off for replicas behind a separate migrate step" },
   connectTimeout: { env: "DB_CONNECT_TIMEOUT", schema: Seconds, default: "30", description: "seconds to keep retrying an unreachable MySQL at start-up (a wrong name or password fails at once)" },

@@ -10,10 +10,6 @@ class FakeSocket extends EventEmitter {
   readonly calls: Array<string> = []
   writableLength = 0
   writableFinished = false
-  setTimeout(ms: number) {
-    this.calls.push(`setTimeout ${ms}`)
-    return this
-  }
   write(data: Uint8Array) {
     this.calls.push(`write ${JSON.stringify(Buffer.from(data).toString())}`)
     return true
@@ -36,53 +32,65 @@ class FakeSocket extends EventEmitter {
 
 const reply = () => "User: u, Points: 1, Last Update: 2026-01-01 00:00:00\n"
 
-describe("a session's socket timer", () => {
+describe("a session's socket timer, swept by its listener", () => {
   afterEach(() => {
     vi.useRealTimers()
   })
 
-  it("a request timer that fires a little early re-arms for what is left, then cuts with the reason", () => {
+  const drive = (limits: { idleMs: number; requestMs: number }) => {
     vi.useFakeTimers({ toFake: ["Date"] })
     vi.setSystemTime(1_000_000)
     const socket = new FakeSocket()
-    driveSocket(socket as unknown as Net.Socket, pointsSession(reply, () => {})(), { idleMs: 60_000, requestMs: 600 }, lastEncoding())
+    const driven = driveSocket(socket as unknown as Net.Socket, pointsSession(reply, () => {})(), limits, lastEncoding())
+    const ends = () => socket.calls.filter((call) => call.startsWith("end") || call === "destroy")
+    return { socket, driven, ends }
+  }
+
+  it("cuts a request at its deadline, not before, with the reason", () => {
+    const { driven, ends, socket } = drive({ idleMs: 60_000, requestMs: 600 })
     socket.emit("data", Buffer.from("REQ"))
-    expect(socket.calls.at(-1)).toBe("setTimeout 600")
-    vi.setSystemTime(1_000_599) // the timer fired a millisecond before the deadline
-    socket.emit("timeout")
-    expect(socket.calls.at(-1)).toBe("setTimeout 1")
-    expect(socket.calls.some((call) => call.startsWith("end"))).toBe(false)
-    vi.setSystemTime(1_000_600)
-    socket.emit("timeout")
-    expect(socket.calls.at(-1)).toBe('end "ERROR request not complete in time\\n"')
+    driven.sweep(1_000_599)
+    expect(ends()).toEqual([])
+    driven.sweep(1_000_600)
+    expect(ends()).toEqual(['end "ERROR request not complete in time\\n"'])
   })
 
   it("with no request under way, the timer is the idle timeout: a plain FIN", () => {
-    vi.useFakeTimers({ toFake: ["Date"] })
-    vi.setSystemTime(1_000_000)
-    const socket = new FakeSocket()
-    driveSocket(socket as unknown as Net.Socket, pointsSession(reply, () => {})(), { idleMs: 300, requestMs: 600 }, lastEncoding())
-    expect(socket.calls.at(-1)).toBe("setTimeout 300")
-    vi.setSystemTime(1_000_300)
-    socket.emit("timeout")
-    expect(socket.calls.at(-1)).toBe('end ""')
+    const { driven, ends } = drive({ idleMs: 300, requestMs: 600 })
+    driven.sweep(1_000_299)
+    expect(ends()).toEqual([])
+    driven.sweep(1_000_300)
+    expect(ends()).toEqual(['end ""'])
   })
 
-  it("complete requests on an idle-armed socket set no new timer (Node restarts it on each read); a partial one does, and so does the next after it", () => {
-    vi.useFakeTimers({ toFake: ["Date"] })
-    vi.setSystemTime(1_000_000)
-    const socket = new FakeSocket()
-    driveSocket(socket as unknown as Net.Socket, pointsSession(reply, () => {})(), { idleMs: 60_000, requestMs: 600 }, lastEncoding())
-    const timers = () => socket.calls.filter((call) => call.startsWith("setTimeout"))
-    expect(timers()).toEqual(["setTimeout 60000"])
-    for (let i = 0; i < 3; i++) socket.emit("data", Buffer.from("REQUEST_LATEST_POINTS KEEP-ALIVE\n"))
-    expect(timers()).toEqual(["setTimeout 60000"])
-    expect(socket.calls.filter((call) => call.startsWith("write"))).toHaveLength(3)
-    socket.emit("data", Buffer.from("REQUEST_LATEST"))
-    expect(timers().at(-1)).toBe("setTimeout 600")
-    socket.emit("data", Buffer.from("_POINTS KEEP-ALIVE\n"))
-    expect(timers()).toEqual(["setTimeout 60000", "setTimeout 600", "setTimeout 60000"])
+  it("every request read restarts the idle timeout, as Node's own socket timer would", () => {
+    const { driven, ends, socket } = drive({ idleMs: 300, requestMs: 600 })
+    vi.setSystemTime(1_000_200)
     socket.emit("data", Buffer.from("REQUEST_LATEST_POINTS KEEP-ALIVE\n"))
-    expect(timers()).toHaveLength(3)
+    expect(socket.calls.filter((call) => call.startsWith("write"))).toHaveLength(1)
+    driven.sweep(1_000_300)
+    driven.sweep(1_000_499)
+    expect(ends()).toEqual([])
+    driven.sweep(1_000_500)
+    expect(ends()).toEqual(['end ""'])
+  })
+
+  it("a request completed before its deadline leaves only the idle timeout", () => {
+    const { driven, ends, socket } = drive({ idleMs: 60_000, requestMs: 600 })
+    socket.emit("data", Buffer.from("REQUEST_LATEST"))
+    vi.setSystemTime(1_000_100)
+    socket.emit("data", Buffer.from("_POINTS KEEP-ALIVE\n"))
+    driven.sweep(1_000_700)
+    driven.sweep(1_060_099)
+    expect(ends()).toEqual([])
+    driven.sweep(1_060_100)
+    expect(ends()).toEqual(['end ""'])
+  })
+
+  it("a peer that stops reading our queued replies is dropped when the timer comes round again", () => {
+    const { driven, ends, socket } = drive({ idleMs: 300, requestMs: 600 })
+    socket.writableLength = 100 // replies the peer has not read
+    driven.sweep(1_000_300)
+    expect(ends()).toEqual(["destroy"])
   })
 })

@@ -1,10 +1,9 @@
-import { Cause, Duration, Effect, FiberSet, type Scope } from "effect"
+import { Cause, Duration, Effect, FiberSet, Schedule, type Scope } from "effect"
 import * as Net from "node:net"
 import * as Tls from "node:tls"
 import { lastEncoding } from "./lastEncoding.js"
 import { fromSocket } from "./NodeSocket.js"
-import type { SessionDriver } from "./SessionDriver.js"
-import { driveSocket } from "./SessionSocket.js"
+import { type DrivenSocket, driveSocket, sweepPeriodMs } from "./SessionSocket.js"
 import { type Address, type Connection, formatAddress, listenerLimits, sessionLimits, type StreamListener, type StreamOptions, TransportError } from "./Types.js"
 
 /**
@@ -125,9 +124,14 @@ export const listenStream = (address: Address, options: StreamOptions = {}): Eff
 
       serveSessions: (open, timeouts) => {
         const limits = sessionLimits(timeouts)
-        const driven = new Map<Net.Socket, SessionDriver>()
+        const driven = new Map<Net.Socket, DrivenSocket>()
         const encode = lastEncoding()
-        return acceptWith((socket) => {
+        // One timer for all the connections (see driveSocket); it runs on through the drain below.
+        const sweep = Effect.sync(() => {
+          const now = Date.now()
+          for (const socket of driven.values()) socket.sweep(now)
+        }).pipe(Effect.repeat(Schedule.spaced(sweepPeriodMs(limits))))
+        return Effect.zipRight(Effect.forkScoped(sweep), acceptWith((socket) => {
           driven.set(socket, driveSocket(socket, open(), limits, encode))
           socket.once("close", () => driven.delete(socket))
         }).pipe(
@@ -139,7 +143,7 @@ export const listenStream = (address: Address, options: StreamOptions = {}): Eff
               for (const [socket, session] of driven) if (!socket.destroyed) session.drain()
             }), Effect.andThen(allClosedOrShutdownTimeout))
           )
-        )
+        )).pipe(Effect.scoped)
       }
     }
   })
