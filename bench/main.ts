@@ -17,7 +17,7 @@ import { killAll, ROOT, start, tcpAsk } from "./procs.js"
 import { brokerAway, eventsRows } from "./events.js"
 import { redisRows, startRedis } from "./redis.js"
 import { restRows } from "./rest.js"
-import { type BenchRun, replaceBlock, runSection, summarySection } from "./report.js"
+import { type BenchRun, replaceBlock, runSection, sectionsOf, summarySection } from "./report.js"
 import { classStack } from "./classStack.js"
 import { listeningPorts, row, type RowResult, serverEnv, startScoreline, startup, type StartupResult } from "./scenarios.js"
 
@@ -43,6 +43,15 @@ const sections = new Set<Section>(named.length === 0 ? SECTIONS : named)
 const quick = flag("--quick")
 const label = value("--label", "after")
 const write = quick || named.length > 0 ? flag("--write") : !flag("--no-write")
+// A run is one label's whole record: writing a few sections over a label that holds others would drop theirs.
+const recorded = Path.join(ROOT, "bench/results", `${label}.json`)
+if (write && named.length > 0 && Fs.existsSync(recorded)) {
+  const lost = sectionsOf(JSON.parse(Fs.readFileSync(recorded, "utf8")) as BenchRun).filter((section) => !sections.has(section))
+  if (lost.length > 0) {
+    console.error(`bench: --write would replace the "${label}" run, and with it its ${lost.join(", ")} rows: run them too, or write under another --label`)
+    process.exit(2)
+  }
+}
 // At least 3 alternating rounds a row: each server keeps its median round.
 const timing = quick ? { durationS: 2, warmupS: 0.5, rounds: 1 } : { durationS: 5, warmupS: 1, rounds: 3 }
 const idleMs = quick ? 1000 : 3000

@@ -109,6 +109,18 @@ const stacksTable = (stacks: BenchRun["stacks"]) => {
   return classes.length > 0 ? classStackTable(classes) : loadedStackTable(stacks as ReadonlyArray<StackResult>)
 }
 
+/** The bench sections a recorded run holds rows for. */
+export const sectionsOf = (run: BenchRun): ReadonlyArray<"socket" | "redis" | "rest" | "startup" | "class" | "events"> => {
+  return [
+    ...(run.rows.length > 0 ? ["socket" as const] : []),
+    ...(listed(run.redis).length > 0 ? ["redis" as const] : []),
+    ...(listed(run.rest).length > 0 ? ["rest" as const] : []),
+    ...((run.startup?.length ?? 0) > 0 ? ["startup" as const] : []),
+    ...((run.stacks?.length ?? 0) > 0 ? ["class" as const] : []),
+    ...(run.events !== undefined && !("skipped" in run.events) ? ["events" as const] : [])
+  ]
+}
+
 export const runSection = (run: BenchRun) =>
   [
     `### ${run.label}: ${run.date}${run.quick ? " (--quick)" : ""}`,
