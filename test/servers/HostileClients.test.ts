@@ -75,6 +75,17 @@ describe("timeouts", () => {
     expect(await idle.rest(10_000)).toBe("")
     idle.destroy()
   })
+
+  // The listener sweeps its timers only while it has connections: the sweep must come back with the next one.
+  it("times out a connection that comes after all the others have closed", async () => {
+    const server = await start({ idleTimeout: "300 millis" })
+    for (let round = 0; round < 2; round++) {
+      const idle = await keepAlive(server.port)
+      expect(await idle.rest(10_000)).toBe("")
+      idle.destroy()
+      await eventually("the connection to be gone", async () => (await server.metric("scoreline_open_connections", 'transport="tcp"')) === 0 || undefined)
+    }
+  })
 })
 
 describe("bounded memory", () => {

@@ -1,4 +1,4 @@
-import { Cause, Duration, Effect, FiberSet, Schedule, type Scope } from "effect"
+import { Cause, Duration, Effect, FiberSet, type Scope } from "effect"
 import * as Net from "node:net"
 import * as Tls from "node:tls"
 import { lastEncoding } from "./lastEncoding.js"
@@ -122,28 +122,36 @@ export const listenStream = (address: Address, options: StreamOptions = {}): Eff
           )
         }).pipe(Effect.scoped),
 
-      serveSessions: (open, timeouts) => {
-        const limits = sessionLimits(timeouts)
-        const driven = new Map<Net.Socket, DrivenSocket>()
-        const encode = lastEncoding()
-        // One timer for all the connections (see driveSocket); it runs on through the drain below.
-        const sweep = Effect.sync(() => {
-          const now = Date.now()
-          for (const socket of driven.values()) socket.sweep(now)
-        }).pipe(Effect.repeat(Schedule.spaced(sweepPeriodMs(limits))))
-        return Effect.zipRight(Effect.forkScoped(sweep), acceptWith((socket) => {
-          driven.set(socket, driveSocket(socket, open(), limits, encode))
-          socket.once("close", () => driven.delete(socket))
-        }).pipe(
-          // Drain: stop accepting; idle connections end now, requests under way are answered, then they end;
-          // after shutdownTimeout the release destroys whatever is left.
-          Effect.onInterrupt(() =>
-            Effect.logInfo("draining connections").pipe(Effect.annotateLogs({ open: driven.size }), Effect.andThen(() => {
-              stopAccepting()
-              for (const [socket, session] of driven) if (!socket.destroyed) session.drain()
-            }), Effect.andThen(allClosedOrShutdownTimeout))
+      serveSessions: (open, timeouts) =>
+        Effect.gen(function*() {
+          const limits = sessionLimits(timeouts)
+          const driven = new Map<Net.Socket, DrivenSocket>()
+          const encode = lastEncoding()
+          // One timer for all the connections (see driveSocket), running only while there are some: an idle
+          // listener (a stack has one per user) sets no timer at all. It runs on through the drain below.
+          const someOpen = yield* Effect.makeLatch(false)
+          const sweep = Effect.sync(() => {
+            const now = Date.now()
+            for (const socket of driven.values()) socket.sweep(now)
+          })
+          yield* Effect.forkScoped(Effect.forever(someOpen.whenOpen(Effect.zipRight(sweep, Effect.sleep(sweepPeriodMs(limits))))))
+          return yield* acceptWith((socket) => {
+            driven.set(socket, driveSocket(socket, open(), limits, encode))
+            someOpen.unsafeOpen()
+            socket.once("close", () => {
+              driven.delete(socket)
+              if (driven.size === 0) someOpen.unsafeClose()
+            })
+          }).pipe(
+            // Drain: stop accepting; idle connections end now, requests under way are answered, then they end;
+            // after shutdownTimeout the release destroys whatever is left.
+            Effect.onInterrupt(() =>
+              Effect.logInfo("draining connections").pipe(Effect.annotateLogs({ open: driven.size }), Effect.andThen(() => {
+                stopAccepting()
+                for (const [socket, session] of driven) if (!socket.destroyed) session.drain()
+              }), Effect.andThen(allClosedOrShutdownTimeout))
+            )
           )
-        )).pipe(Effect.scoped)
-      }
+        }).pipe(Effect.scoped)
     }
   })
