@@ -17,7 +17,7 @@ import { killAll, ROOT, start, tcpAsk } from "./procs.js"
 import { brokerAway, eventsRows } from "./events.js"
 import { redisRows, startRedis } from "./redis.js"
 import { restRows } from "./rest.js"
-import { type BenchRun, replaceBlock, runSection, sectionsOf, summarySection } from "./report.js"
+import { type BenchRun, replaceBlock, runSection, type Section, SECTIONS, sectionsOf, summarySection } from "./report.js"
 import { classStack } from "./classStack.js"
 import { listeningPorts, row, type RowResult, serverEnv, startScoreline, startup, type StartupResult } from "./scenarios.js"
 
@@ -27,8 +27,6 @@ const value = (name: string, fallback: string) => {
   const at = args.indexOf(name)
   return at !== -1 && args[at + 1] !== undefined ? args[at + 1]! : fallback
 }
-const SECTIONS = ["socket", "redis", "rest", "startup", "class", "events"] as const
-type Section = typeof SECTIONS[number]
 if (flag("--help")) {
   console.log(`usage: npm run bench [-- [${SECTIONS.join("] [")}]] [--quick] [--label NAME] [--embedded] [--no-write | --write]`)
   process.exit(0)

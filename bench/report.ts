@@ -109,16 +109,21 @@ const stacksTable = (stacks: BenchRun["stacks"]) => {
   return classes.length > 0 ? classStackTable(classes) : loadedStackTable(stacks as ReadonlyArray<StackResult>)
 }
 
-/** The bench sections a recorded run holds rows for. */
-export const sectionsOf = (run: BenchRun): ReadonlyArray<"socket" | "redis" | "rest" | "startup" | "class" | "events"> => {
-  return [
-    ...(run.rows.length > 0 ? ["socket" as const] : []),
-    ...(listed(run.redis).length > 0 ? ["redis" as const] : []),
-    ...(listed(run.rest).length > 0 ? ["rest" as const] : []),
-    ...((run.startup?.length ?? 0) > 0 ? ["startup" as const] : []),
-    ...((run.stacks?.length ?? 0) > 0 ? ["class" as const] : []),
-    ...(run.events !== undefined && !("skipped" in run.events) ? ["events" as const] : [])
-  ]
+/** The bench's sections, in the order they run. */
+export const SECTIONS = ["socket", "redis", "rest", "startup", "class", "events"] as const
+export type Section = typeof SECTIONS[number]
+
+/** The sections a recorded run holds rows for (runs recorded before a section existed lack its field). */
+export const sectionsOf = (run: BenchRun): ReadonlyArray<Section> => {
+  const holds: { readonly [S in Section]: boolean } = {
+    socket: run.rows.length > 0,
+    redis: listed(run.redis).length > 0,
+    rest: listed(run.rest).length > 0,
+    startup: (run.startup?.length ?? 0) > 0,
+    class: (run.stacks?.length ?? 0) > 0,
+    events: run.events !== undefined && !("skipped" in run.events)
+  }
+  return SECTIONS.filter((section) => holds[section])
 }
 
 export const runSection = (run: BenchRun) =>

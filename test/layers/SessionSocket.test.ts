@@ -43,54 +43,50 @@ describe("a session's socket timer, swept by its listener", () => {
     const socket = new FakeSocket()
     const driven = driveSocket(socket as unknown as Net.Socket, pointsSession(reply, () => {})(), limits, lastEncoding())
     const ends = () => socket.calls.filter((call) => call.startsWith("end") || call === "destroy")
-    return { socket, driven, ends }
+    /** A sweep a millisecond before `at` changes nothing; the sweep at `at` does `next`. */
+    const expectNextAt = (at: number, next: string) => {
+      const before = ends()
+      driven.sweep(at - 1)
+      expect(ends()).toEqual(before)
+      driven.sweep(at)
+      expect(ends()).toEqual([...before, next])
+    }
+    return { socket, driven, expectNextAt }
   }
 
   it("cuts a request at its deadline, not before, with the reason", () => {
-    const { driven, ends, socket } = drive({ idleMs: 60_000, requestMs: 600 })
+    const { expectNextAt, socket } = drive({ idleMs: 60_000, requestMs: 600 })
     socket.emit("data", Buffer.from("REQ"))
-    driven.sweep(1_000_599)
-    expect(ends()).toEqual([])
-    driven.sweep(1_000_600)
-    expect(ends()).toEqual(['end "ERROR request not complete in time\\n"'])
+    expectNextAt(1_000_600, 'end "ERROR request not complete in time\\n"')
   })
 
-  it("with no request under way, the timer is the idle timeout: a plain FIN", () => {
-    const { driven, ends } = drive({ idleMs: 300, requestMs: 600 })
-    driven.sweep(1_000_299)
-    expect(ends()).toEqual([])
-    driven.sweep(1_000_300)
-    expect(ends()).toEqual(['end ""'])
+  it("with no request under way, the timer is the idle timeout: a plain FIN; its FIN unread, the socket goes a period later", () => {
+    const { expectNextAt } = drive({ idleMs: 300, requestMs: 600 })
+    expectNextAt(1_000_300, 'end ""')
+    expectNextAt(1_000_600, "destroy")
   })
 
   it("every request read restarts the idle timeout, as Node's own socket timer would", () => {
-    const { driven, ends, socket } = drive({ idleMs: 300, requestMs: 600 })
+    const { driven, expectNextAt, socket } = drive({ idleMs: 300, requestMs: 600 })
     vi.setSystemTime(1_000_200)
     socket.emit("data", Buffer.from("REQUEST_LATEST_POINTS KEEP-ALIVE\n"))
     expect(socket.calls.filter((call) => call.startsWith("write"))).toHaveLength(1)
     driven.sweep(1_000_300)
-    driven.sweep(1_000_499)
-    expect(ends()).toEqual([])
-    driven.sweep(1_000_500)
-    expect(ends()).toEqual(['end ""'])
+    expectNextAt(1_000_500, 'end ""')
   })
 
   it("a request completed before its deadline leaves only the idle timeout", () => {
-    const { driven, ends, socket } = drive({ idleMs: 60_000, requestMs: 600 })
+    const { driven, expectNextAt, socket } = drive({ idleMs: 60_000, requestMs: 600 })
     socket.emit("data", Buffer.from("REQUEST_LATEST"))
     vi.setSystemTime(1_000_100)
     socket.emit("data", Buffer.from("_POINTS KEEP-ALIVE\n"))
     driven.sweep(1_000_700)
-    driven.sweep(1_060_099)
-    expect(ends()).toEqual([])
-    driven.sweep(1_060_100)
-    expect(ends()).toEqual(['end ""'])
+    expectNextAt(1_060_100, 'end ""')
   })
 
   it("a peer that stops reading our queued replies is dropped when the timer comes round again", () => {
-    const { driven, ends, socket } = drive({ idleMs: 300, requestMs: 600 })
+    const { expectNextAt, socket } = drive({ idleMs: 300, requestMs: 600 })
     socket.writableLength = 100 // replies the peer has not read
-    driven.sweep(1_000_300)
-    expect(ends()).toEqual(["destroy"])
+    expectNextAt(1_000_300, "destroy")
   })
 })

@@ -45,8 +45,8 @@ export const driveSession = (session: StreamSession, limits: SessionLimits, port
   let requestStartedAt: number | undefined
   let draining = false
   let ended = false
-  // Armed for the idle limit from the last chunk: Node restarts a socket's timer on every read, so a request
-  // that leaves nothing pending needs no new timer (one allocation and one timer-list insert per chunk saved).
+  // Armed for the idle limit from the last chunk: a port's timer restarts on every read (the node transport's
+  // sweep counts from the last read), so a request that leaves nothing pending needs no new arming.
   let armedForIdle = true
 
   const endWith = (last: string) => {

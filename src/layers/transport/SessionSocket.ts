@@ -28,9 +28,10 @@ export const sweepPeriodMs = (limits: SessionLimits): number =>
  * repeated reply is not encoded again). What is left here is the socket's: backpressure, closing once both
  * sides are done, and the driver's one timer.
  *
- * The timer behaves as Node's socket timer (due `ms` after the later of its arming and the last activity:
- * bytes read, written or drained) without being one: Node refreshes a socket's timer on every read and every
- * write, about a microsecond a request, so the listener sweeps all its connections' timers instead.
+ * The timer behaves as Node's socket timer (due `ms` after the later of its arming and the last activity: bytes
+ * read or a write queue drained; every reply is written in a read's callback) without being one: Node refreshes
+ * a socket's timer on every read and every write, about a microsecond a request, so the listener sweeps all
+ * its connections' timers instead.
  */
 export const driveSocket = (
   socket: Net.Socket,
